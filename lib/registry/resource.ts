@@ -1,0 +1,50 @@
+/**
+ * @module lib/registry/resource
+ * A resource is a declaration: names, scope, kind, discovery facts, table columns, selectable
+ * fields and a Strategy. The installer, discovery, OpenAPI and the generic Store all read this one
+ * object, so adding a resource never means copying handler code.
+ */
+import type { KubeObject } from '../api/types.js'
+import type { Strategy } from './strategy.js'
+
+export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch'
+
+export const allVerbs: readonly Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
+
+/** A meta.k8s.io/v1 TableColumnDefinition plus the function that computes its cell. */
+export interface TableColumn {
+  name: string
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date'
+  format?: string
+  description?: string
+  priority?: number
+  cell(obj: KubeObject, now: Date): unknown
+}
+
+export interface ResourceDefinition {
+  group: string
+  version: string
+  /** Plural lower-case resource name, the URL segment. */
+  resource: string
+  singular: string
+  kind: string
+  listKind: string
+  namespaced: boolean
+  shortNames?: string[]
+  categories?: string[]
+  verbs?: readonly Verb[]
+  /**
+   * The OpenAPI schema model for this kind: a @kubernetes/client-node model class name such as
+   * "V1ConfigMap", or a ready OpenAPI v3 schema object (CRDs).
+   */
+  schema?: { model: string } | { openAPIV3Schema: Record<string, unknown> }
+  /** Table columns after Name; Age is the usual last one. Without any, Name + Created At. */
+  tableColumns?: TableColumn[]
+  /** Field selector labels beyond metadata.name and metadata.namespace, with how to read them. */
+  selectableFields?: Record<string, (obj: KubeObject) => string | undefined>
+  /** Subresources served beside the main resource ("status", "finalize", "scale"...). */
+  subresources?: string[]
+  /** Content types PATCH accepts; defaults to json-patch and merge-patch. */
+  patchTypes?: string[]
+  strategy: Strategy
+}
