@@ -18,6 +18,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      // Named middleware functions (house style) need the server under a name of its own.
+      '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['server'] }],
     },
   },
   {

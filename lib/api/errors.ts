@@ -20,7 +20,15 @@ export class StatusError extends Error {
   constructor(status: Omit<Status, 'kind' | 'apiVersion' | 'metadata' | 'status'> & { status?: Status['status'] }, headers: Record<string, string> = {}) {
     super(status.message ?? '')
     this.name = 'StatusError'
-    this.status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', ...status }
+    // Field order as kube-apiserver serialises a Status: kind, apiVersion, metadata, status,
+    // message, reason, details, code.
+    const ordered: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: status.status ?? 'Failure', code: 0 }
+    delete (ordered as Partial<Status>).code
+    if (status.message !== undefined) ordered.message = status.message
+    if (status.reason !== undefined) ordered.reason = status.reason
+    if (status.details !== undefined) ordered.details = status.details
+    ordered.code = status.code
+    this.status = ordered
     this.headers = { ...headers }
     if (status.details?.retryAfterSeconds) this.headers['Retry-After'] = String(status.details.retryAfterSeconds)
   }

@@ -46,5 +46,15 @@ export interface ResourceDefinition {
   subresources?: string[]
   /** Content types PATCH accepts; defaults to json-patch and merge-patch. */
   patchTypes?: string[]
+  /**
+   * Schema check of a decoded object: removes fields the schema does not know (pruning) and
+   * reports them with their JSON paths, plus values of the wrong type. Built from the OpenAPI
+   * schema by the router that declares the resource.
+   */
+  checkFields?(obj: KubeObject): { unknownFields: string[]; typeErrors: string[] }
+  /** Storage key prefix; defaults to /registry/<resource> for core and /registry/<group>/<resource> otherwise. */
+  storagePrefix?: string
+  /** How metadata.name is validated (ValidateNameFunc). Default: DNS subdomain. */
+  nameValidation?: 'subdomain' | 'label' | 'path-segment'
   strategy: Strategy
 }

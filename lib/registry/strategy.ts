@@ -36,6 +36,15 @@ export interface Strategy {
   generationChanged?(obj: KubeObject, old: KubeObject): boolean
   /** DELETE answers with the object instead of a Success Status (ReturnDeletedObject). */
   returnDeletedObject?: boolean
-  /** Checked before deletion; returns errors to refuse (e.g. protected namespaces). */
+  /** Checked before deletion; throws a StatusError to refuse (e.g. protected namespaces). */
   beforeDelete?(ctx: RequestContext, obj: KubeObject): void | Promise<void>
+  /**
+   * True while the object still has finalization work beyond metadata.finalizers (a Namespace's
+   * spec.finalizers): DELETE then only marks it, and the update that ends the work deletes it.
+   */
+  finalizationPending?(obj: KubeObject): boolean
+  /** Called on the copy that gets its deletionTimestamp (a Namespace turns Terminating). */
+  onMarkedForDeletion?(obj: KubeObject): void
+  /** prepareForUpdate for a subresource write (status, finalize): what the subresource may change. */
+  prepareForSubresourceUpdate?(subresource: string, ctx: RequestContext, obj: KubeObject, old: KubeObject): void
 }

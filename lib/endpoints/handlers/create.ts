@@ -1,0 +1,28 @@
+/**
+ * @module lib/endpoints/handlers/create
+ * POST of a new object (handlers/create.go): decode, check the namespace, store, answer 201.
+ */
+import type { Request, Response } from 'express'
+import * as errors from '../../api/errors.js'
+import { decodeObject } from '../decode.js'
+import { negotiateOutput } from '../negotiation.js'
+import { addWarnings, writeObject } from '../response-writers.js'
+import { parseDryRun, parseFieldValidation, validateFieldManager } from '../scope.js'
+import type { RequestScope } from '../scope.js'
+
+export async function createResource(scope: RequestScope, req: Request, res: Response): Promise<void> {
+  const n = negotiateOutput(req.headers.accept)
+  const dryRun = parseDryRun(scope.def, '', scope.query)
+  validateFieldManager(scope.def, scope.query, 'CreateOptions')
+  const decoded = decodeObject(req, scope.def, parseFieldValidation(scope.query))
+  const obj = decoded.object
+  if (scope.def.namespaced) {
+    const ns = obj.metadata.namespace
+    if (ns && ns !== scope.ctx.namespace) {
+      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request')
+    }
+  }
+  const result = await scope.store.create(scope.ctx, obj, { dryRun, warnings: decoded.warnings })
+  addWarnings(res, result.warnings)
+  writeObject(res, 201, result.object, n.mediaType)
+}

@@ -1,0 +1,23 @@
+/**
+ * @module lib/endpoints/handlers/list
+ * GET of a collection (handlers/get.go ListResource): list, or watch when asked.
+ */
+import type { Request, Response } from 'express'
+import { negotiateOutput } from '../negotiation.js'
+import type { RequestScope } from '../scope.js'
+import { parseListOptions } from './list-options.js'
+import { writeList } from './transform.js'
+import { serveWatch } from './watch.js'
+import type { WatchServing } from './watch.js'
+
+export async function listResource(scope: RequestScope, req: Request, res: Response, watching: WatchServing): Promise<void> {
+  const isWatch = scope.info.verb === 'watch'
+  const opts = parseListOptions(scope.def, scope.query, isWatch)
+  if (isWatch) {
+    await serveWatch(scope, req, res, opts, watching)
+    return
+  }
+  const n = negotiateOutput(req.headers.accept, { transforms: ['Table', 'PartialObjectMetadataList'] })
+  const list = await scope.store.list(scope.ctx, opts)
+  writeList(scope, res, list, n)
+}

@@ -1,0 +1,105 @@
+/**
+ * @module lib/endpoints/handlers/watch
+ * The watch stream (handlers/watch.go): chunked, one JSON event per line, flushed at once;
+ * Table events carry column definitions only in the first event; a too-old resourceVersion is a
+ * 200 with one ERROR event (410 Expired); the stream ends at timeoutSeconds (default random in
+ * [minRequestTimeout, 2*minRequestTimeout)), when the client leaves, or at shutdown.
+ */
+import type { Request, Response } from 'express'
+import * as errors from '../../api/errors.js'
+import type { KubeObject } from '../../api/types.js'
+import { toTable } from '../../registry/table.js'
+import type { WatchEvent, Watcher } from '../../storage/interface.js'
+import { negotiateOutput } from '../negotiation.js'
+import type { Negotiated } from '../negotiation.js'
+import { encode } from '../response-writers.js'
+import type { RequestScope } from '../scope.js'
+import type { ListOptions } from './list-options.js'
+import { includeObjectOption } from './transform.js'
+
+export interface WatchServing {
+  /** Watches without timeoutSeconds end after a random time in [min, 2*min) seconds. */
+  minRequestTimeoutSeconds: number
+  /** How often idle watches that asked for bookmarks get one. */
+  bookmarkIntervalMs: number
+  /** Aborted when the server stops accepting requests: every watch ends then. */
+  shutdownSignal?: AbortSignal
+}
+
+export async function serveWatch(scope: RequestScope, req: Request, res: Response, opts: ListOptions, serving: WatchServing): Promise<void> {
+  const n = negotiateOutput(req.headers.accept, { transforms: ['Table'] })
+  let watcher: Watcher
+  try {
+    watcher = await scope.store.watch(scope.ctx, {
+      predicate: opts.predicate,
+      resourceVersion: opts.resourceVersion,
+      bookmarkIntervalMs: opts.allowWatchBookmarks ? serving.bookmarkIntervalMs : undefined,
+    })
+  } catch (err) {
+    if (errors.isStatusError(err) && err.reason === 'Expired') {
+      // A watch that cannot start from the given revision is still a 200 with one ERROR event.
+      startStream(res, n)
+      res.end(encode({ type: 'ERROR', object: err.status }, 'application/json'))
+      return
+    }
+    throw err
+  }
+
+  const timeoutMs =
+    opts.timeoutSeconds !== undefined && opts.timeoutSeconds > 0
+      ? opts.timeoutSeconds * 1000
+      : serving.minRequestTimeoutSeconds * 1000 * (1 + Math.random())
+  const stop = (): void => watcher.stop()
+  const timer = setTimeout(stop, timeoutMs)
+  timer.unref()
+  req.on('close', stop)
+  res.on('close', stop)
+  serving.shutdownSignal?.addEventListener('abort', stop, { once: true })
+  if (serving.shutdownSignal?.aborted) stop()
+
+  startStream(res, n)
+  const includeObject = n.transform === 'Table' ? includeObjectOption(scope.query) : 'Metadata'
+  let first = true
+  try {
+    for await (const event of watcher) {
+      const out = toWire(scope, event, n, includeObject, first)
+      if (out.type !== 'BOOKMARK') first = false
+      const ok = res.write(encode(out, 'application/json'))
+      if (!ok) await new Promise<void>((resolve) => {
+        res.once('drain', resolve)
+        res.once('close', resolve)
+      })
+    }
+  } finally {
+    clearTimeout(timer)
+    req.off('close', stop)
+    serving.shutdownSignal?.removeEventListener('abort', stop)
+    if (!res.writableEnded) res.end()
+  }
+}
+
+function startStream(res: Response, n: Negotiated): void {
+  res.status(200)
+  res.setHeader('Content-Type', n.mediaType === 'application/yaml' ? 'application/json' : 'application/json')
+  res.setHeader('Transfer-Encoding', 'chunked')
+  res.flushHeaders()
+}
+
+function toWire(scope: RequestScope, event: WatchEvent, n: Negotiated, includeObject: ReturnType<typeof includeObjectOption>, first: boolean): WatchEvent | { type: string; object: unknown } {
+  const def = scope.def
+  if (event.type === 'BOOKMARK') {
+    const obj: KubeObject = { kind: def.kind, apiVersion: scope.store.apiVersion, metadata: { ...event.object.metadata, creationTimestamp: null } }
+    return { type: 'BOOKMARK', object: obj }
+  }
+  if (event.type === 'ERROR') return event
+  const obj = event.object.kind ? event.object : { ...event.object, kind: def.kind, apiVersion: scope.store.apiVersion }
+  if (n.transform === 'Table') {
+    const table = toTable(def, [obj], { resourceVersion: obj.metadata.resourceVersion }, {
+      includeObject,
+      omitColumnDefinitions: !first,
+      apiVersion: n.transformVersion === 'v1beta1' ? 'meta.k8s.io/v1beta1' : 'meta.k8s.io/v1',
+    })
+    return { type: event.type, object: table }
+  }
+  return { type: event.type, object: obj }
+}

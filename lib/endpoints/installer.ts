@@ -1,0 +1,142 @@
+/**
+ * @module lib/endpoints/installer
+ * APIInstaller in Express terms: a map from group/version/resource to the resource's declaration
+ * and Store, and one dispatcher that picks the verb handler with a single lookup on the parsed
+ * RequestInfo. Group-versions can be added and removed at run time (CRDs); a request for a
+ * group-version this mux does not own falls through with next(), its NextDelegate.
+ */
+import type { NextFunction, Request, Response } from 'express'
+import * as errors from '../api/errors.js'
+import type { ResourceDefinition, Verb } from '../registry/resource.js'
+import { allVerbs } from '../registry/resource.js'
+import type { Store } from '../registry/store.js'
+import type { RequestInfo } from './request-info.js'
+import { createResource } from './handlers/create.js'
+import { deleteCollection, deleteResource } from './handlers/delete.js'
+import { getResource } from './handlers/get.js'
+import { listResource } from './handlers/list.js'
+import { patchResource } from './handlers/patch.js'
+import type { StrategicMergePatcher } from './handlers/patch.js'
+import { updateResource } from './handlers/update.js'
+import type { WatchServing } from './handlers/watch.js'
+import { requestQuery } from './scope.js'
+import type { RequestScope } from './scope.js'
+
+export interface InstalledResource {
+  def: ResourceDefinition
+  store: Store
+}
+
+export interface InstallerOptions {
+  watch: WatchServing
+  strategicMergePatch?: StrategicMergePatcher
+}
+
+function gvKey(group: string, version: string): string {
+  return `${group}/${version}`
+}
+
+/** Verbs a subresource serves: status and finalize are read and written, never listed. */
+const subresourceVerbs: Record<string, readonly Verb[]> = {
+  status: ['get', 'patch', 'update'],
+  finalize: ['update'],
+  scale: ['get', 'patch', 'update'],
+}
+
+export class ResourceMux {
+  private readonly resources = new Map<string, Map<string, InstalledResource>>()
+  private readonly options: InstallerOptions
+
+  constructor(options: InstallerOptions) {
+    this.options = options
+  }
+
+  add(def: ResourceDefinition, store: Store): void {
+    const key = gvKey(def.group, def.version)
+    let gv = this.resources.get(key)
+    if (!gv) {
+      gv = new Map()
+      this.resources.set(key, gv)
+    }
+    gv.set(def.resource, { def, store })
+  }
+
+  remove(group: string, version: string, resource?: string): void {
+    const key = gvKey(group, version)
+    if (resource === undefined) {
+      this.resources.delete(key)
+      return
+    }
+    const gv = this.resources.get(key)
+    gv?.delete(resource)
+    if (gv && gv.size === 0) this.resources.delete(key)
+  }
+
+  ownsGroupVersion(group: string, version: string): boolean {
+    return this.resources.has(gvKey(group, version))
+  }
+
+  lookup(group: string, version: string, resource: string): InstalledResource | undefined {
+    return this.resources.get(gvKey(group, version))?.get(resource)
+  }
+
+  /** Every installed resource, e.g. for the namespace controller's cleanup. */
+  all(): InstalledResource[] {
+    return [...this.resources.values()].flatMap((gv) => [...gv.values()])
+  }
+
+  groupVersionResources(group: string, version: string): InstalledResource[] {
+    return [...(this.resources.get(gvKey(group, version))?.values() ?? [])]
+  }
+
+  /**
+   * Serves a resource request of an owned group-version; anything else goes to next(). Unknown
+   * resources inside an owned group-version are go-restful's 404 with empty details.
+   */
+  async serve(info: RequestInfo, req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (!info.isResourceRequest || !this.ownsGroupVersion(info.apiGroup, info.apiVersion)) {
+      next()
+      return
+    }
+    const entry = this.lookup(info.apiGroup, info.apiVersion, info.resource)
+    if (!entry) throw errors.genericNotFound(true)
+    const { def } = entry
+    if (info.subresource && !(def.subresources ?? []).includes(info.subresource)) throw errors.genericNotFound(true)
+    // Routes exist only where the scope fits: namespaced objects need a namespace except for
+    // list and watch across all namespaces; cluster-scoped objects never have one.
+    if (def.namespaced && !info.namespace && !(info.name === '' && (info.verb === 'list' || info.verb === 'watch'))) {
+      throw errors.genericNotFound(true)
+    }
+    // /api/v1/namespaces/{name} parses with namespace = name; that is the Namespace itself.
+    if (!def.namespaced && info.namespace && !(def.group === '' && def.resource === 'namespaces')) throw errors.genericNotFound(true)
+    const verbs = info.subresource ? (subresourceVerbs[info.subresource] ?? []) : (def.verbs ?? allVerbs)
+    if (!verbs.includes(info.verb as Verb)) throw errors.methodNotAllowed()
+    const scope: RequestScope = {
+      def,
+      store: entry.store,
+      info,
+      query: requestQuery(req, res),
+      ctx: { namespace: def.namespaced ? info.namespace : '' },
+    }
+    switch (info.verb) {
+      case 'get':
+        return getResource(scope, req, res)
+      case 'list':
+      case 'watch':
+        return listResource(scope, req, res, this.options.watch)
+      case 'create':
+        if (info.name) throw errors.methodNotAllowed()
+        return createResource(scope, req, res)
+      case 'update':
+        return updateResource(scope, req, res)
+      case 'patch':
+        return patchResource(scope, req, res, this.options.strategicMergePatch)
+      case 'delete':
+        return deleteResource(scope, req, res)
+      case 'deletecollection':
+        return deleteCollection(scope, req, res)
+      default:
+        throw errors.methodNotAllowed()
+    }
+  }
+}

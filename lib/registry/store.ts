@@ -1,0 +1,410 @@
+/**
+ * @module lib/registry/store
+ * The generic Store (k8s.io/apiserver pkg/registry/generic/registry/store.go): every resource's
+ * create, get, list, watch, update, patch and delete, with the order of operations written once.
+ * A resource contributes a ResourceDefinition and its Strategy; the backend is any Storage.
+ */
+import { randomUUID } from 'node:crypto'
+import * as errors from '../api/errors.js'
+import * as field from '../api/field-errors.js'
+import type { FieldError } from '../api/field-errors.js'
+import type { GroupResource, KubeObject, KubeList } from '../api/types.js'
+import { groupVersionString } from '../api/types.js'
+import { validateObjectMeta, validateObjectMetaUpdate, validateDeletingFinalizers } from '../api/validation.js'
+import type { Storage, Predicate, Preconditions, ResourceVersionMatch, Watcher } from '../storage/interface.js'
+import { isStorageError } from '../storage/errors.js'
+import type { AdmissionPlugin, AdmissionOperation } from './admission.js'
+import { generateName, generateNameAttempts } from './names.js'
+import type { ResourceDefinition } from './resource.js'
+import { interpretStorageError, rethrowStorageError } from './storage-errors.js'
+import type { RequestContext } from './strategy.js'
+
+export interface WriteOptions {
+  dryRun?: boolean
+}
+
+export interface CreateOptions extends WriteOptions {
+  /** Extra warnings found while decoding (unknown fields with fieldValidation=Warn). */
+  warnings?: string[]
+}
+
+export interface ListParams {
+  predicate?: Predicate
+  /** Set when the predicate pins metadata.name=X: only that key is read. */
+  name?: string
+  resourceVersion?: string
+  resourceVersionMatch?: ResourceVersionMatch
+  limit?: number
+  continue?: string
+}
+
+export interface WatchParams {
+  predicate?: Predicate
+  resourceVersion?: string
+  bookmarkIntervalMs?: number
+}
+
+export interface DeleteParams extends WriteOptions {
+  preconditions?: Preconditions
+  gracePeriodSeconds?: number
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'
+}
+
+export interface WriteResult {
+  object: KubeObject
+  warnings: string[]
+  /** True when an update created the object (201). */
+  created?: boolean
+}
+
+export interface DeleteResult {
+  /** The deleted object, or the object marked for deletion when it cannot go away yet. */
+  object: KubeObject
+  /** True when the object is gone from storage; false when it only got a deletionTimestamp. */
+  deleted: boolean
+}
+
+/** A function that produces the new object from the current one (update, patch). */
+export type ObjectTransform = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>
+
+export class Store {
+  readonly def: ResourceDefinition
+  readonly storage: Storage
+  readonly groupResource: GroupResource
+  readonly apiVersion: string
+  private readonly prefix: string
+  private readonly admission: readonly AdmissionPlugin[]
+
+  constructor(def: ResourceDefinition, storage: Storage, admission: readonly AdmissionPlugin[] = []) {
+    this.def = def
+    this.storage = storage
+    this.groupResource = { group: def.group, resource: def.resource }
+    this.apiVersion = groupVersionString(def)
+    this.prefix = def.storagePrefix ?? (def.group === '' ? `/registry/${def.resource}` : `/registry/${def.group}/${def.resource}`)
+    this.admission = admission
+  }
+
+  /** The storage key of an object, or the prefix of a collection when name is empty. */
+  key(namespace: string, name = ''): string {
+    if (this.def.namespaced) {
+      if (!namespace) return `${this.prefix}/`
+      return name ? `${this.prefix}/${namespace}/${name}` : `${this.prefix}/${namespace}/`
+    }
+    return name ? `${this.prefix}/${name}` : `${this.prefix}/`
+  }
+
+  /** Objects carry kind and apiVersion on every response (storage keeps them too, like etcd does). */
+  private withTypeMeta(obj: KubeObject): KubeObject {
+    if (obj.kind === this.def.kind && obj.apiVersion === this.apiVersion) return obj
+    return { ...obj, apiVersion: this.apiVersion, kind: this.def.kind }
+  }
+
+  async get(ctx: RequestContext, name: string): Promise<KubeObject> {
+    try {
+      return this.withTypeMeta(await this.storage.get(this.key(ctx.namespace, name)))
+    } catch (err) {
+      rethrowStorageError(err, this.groupResource, name)
+    }
+  }
+
+  async list(ctx: RequestContext, params: ListParams = {}): Promise<KubeList> {
+    const listKind = this.def.listKind
+    if (params.name !== undefined && (this.def.namespaced ? ctx.namespace !== '' : true)) {
+      // A field selector that pins the name reads one key, as the etcd3 store does for "metadata.name=X".
+      const items: KubeObject[] = []
+      try {
+        const obj = await this.storage.get(this.key(ctx.namespace, params.name))
+        if (!params.predicate || params.predicate(obj)) items.push(this.withTypeMeta(obj))
+      } catch (err) {
+        if (!isStorageError(err, 'KeyNotFound')) rethrowStorageError(err, this.groupResource, params.name)
+      }
+      const rv = String(await this.storage.currentRevision())
+      return { apiVersion: this.apiVersion, kind: listKind, metadata: { resourceVersion: rv }, items }
+    }
+    try {
+      const result = await this.storage.list(this.key(ctx.namespace), {
+        resourceVersion: params.resourceVersion,
+        resourceVersionMatch: params.resourceVersionMatch,
+        limit: params.limit,
+        continue: params.continue,
+        predicate: params.predicate,
+      })
+      const metadata: KubeList['metadata'] = { resourceVersion: result.resourceVersion }
+      if (result.continue) metadata.continue = result.continue
+      if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount
+      return { apiVersion: this.apiVersion, kind: listKind, metadata, items: result.items.map((o) => this.withTypeMeta(o)) }
+    } catch (err) {
+      rethrowStorageError(err, this.groupResource, '')
+    }
+  }
+
+  async watch(ctx: RequestContext, params: WatchParams = {}): Promise<Watcher> {
+    try {
+      return await this.storage.watch(this.key(ctx.namespace), {
+        resourceVersion: params.resourceVersion,
+        predicate: params.predicate,
+        bookmarkIntervalMs: params.bookmarkIntervalMs,
+      })
+    } catch (err) {
+      rethrowStorageError(err, this.groupResource, '')
+    }
+  }
+
+  /** Fills the fields clients may not set and the server owns (FillObjectMetaSystemFields). */
+  private fillSystemFields(obj: KubeObject): void {
+    const meta = obj.metadata
+    meta.uid = randomUUID()
+    meta.creationTimestamp = nowTimestamp()
+    delete meta.deletionTimestamp
+    delete meta.deletionGracePeriodSeconds
+    delete meta.resourceVersion
+    delete meta.selfLink
+    if (this.def.strategy.generationChanged) meta.generation = 1
+    else delete meta.generation
+  }
+
+  private validationErrors(ctx: RequestContext, obj: KubeObject, old?: KubeObject): FieldError[] {
+    const s = this.def.strategy
+    const errs: FieldError[] = validateObjectMeta(obj.metadata, { namespaced: this.def.namespaced, nameValidation: this.def.nameValidation ?? 'subdomain' })
+    if (old) {
+      errs.push(...validateObjectMetaUpdate(obj.metadata, old.metadata))
+      errs.push(...validateDeletingFinalizers(obj.metadata, old.metadata))
+      if (s.validateUpdate) errs.push(...s.validateUpdate(ctx, obj, old))
+    } else if (s.validate) {
+      errs.push(...s.validate(ctx, obj))
+    }
+    return errs
+  }
+
+  private async admit(op: AdmissionOperation, ctx: RequestContext, name: string, object?: KubeObject, oldObject?: KubeObject): Promise<void> {
+    for (const plugin of this.admission) {
+      await plugin.admit({ operation: op, resource: this.def, namespace: ctx.namespace, name, object, oldObject, ctx })
+    }
+  }
+
+  /**
+   * rest.BeforeCreate + Store.Create: system metadata, scope, prepare, defaults, validate,
+   * canonicalize, admission, then the write (with generateName retries).
+   */
+  async create(ctx: RequestContext, input: KubeObject, opts: CreateOptions = {}): Promise<WriteResult> {
+    const s = this.def.strategy
+    // kind and apiVersion first, as kube-apiserver serialises objects.
+    const obj: KubeObject = { apiVersion: this.apiVersion, kind: this.def.kind, ...structuredClone(input) }
+    obj.apiVersion = this.apiVersion
+    obj.kind = this.def.kind
+    obj.metadata ??= {}
+    if (this.def.namespaced) obj.metadata.namespace = ctx.namespace
+    else delete obj.metadata.namespace
+    // Mutating admission (NamespaceLifecycle) runs before the strategy, as in the create handler.
+    await this.admit('CREATE', ctx, obj.metadata.name ?? '', obj)
+    this.fillSystemFields(obj)
+    s.prepareForCreate?.(ctx, obj)
+    s.applyDefaults?.(obj)
+    const generate = !obj.metadata.name && !!obj.metadata.generateName
+    if (generate) obj.metadata.name = generateName(obj.metadata.generateName!)
+    const errs = this.validationErrors(ctx, obj)
+    if (errs.length > 0) throw errors.invalid({ group: this.def.group, kind: this.def.kind }, obj.metadata.name ?? '', errs)
+    const warnings = [...(opts.warnings ?? []), ...(s.warningsOnCreate?.(ctx, obj) ?? [])]
+    s.canonicalize?.(obj)
+    if (opts.dryRun) {
+      // A dry run answers with what would be stored, without a resourceVersion (there is no revision).
+      return { object: obj, warnings }
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const stored = await this.storage.create(this.key(ctx.namespace, obj.metadata.name!), obj)
+        return { object: this.withTypeMeta(stored), warnings }
+      } catch (err) {
+        if (generate && isStorageError(err, 'KeyExists')) {
+          if (attempt < generateNameAttempts) {
+            obj.metadata.name = generateName(obj.metadata.generateName!)
+            continue
+          }
+          throw errors.generateNameConflict(this.groupResource, obj.metadata.name!, 1)
+        }
+        rethrowStorageError(err, this.groupResource, obj.metadata.name!)
+      }
+    }
+  }
+
+  /**
+   * Update and patch: read-modify-write through guaranteedUpdate. `transform` produces the
+   * desired object from the current one (PUT: the body; PATCH: the patched current object).
+   */
+  async update(ctx: RequestContext, name: string, transform: ObjectTransform, opts: WriteOptions & { subresource?: string; forceAllowCreate?: boolean } = {}): Promise<WriteResult> {
+    const s = this.def.strategy
+    const key = this.key(ctx.namespace, name)
+    let warnings: string[] = []
+    let created = false
+    let deleteAfter = false
+    let dryRunResult: KubeObject | undefined
+    const tryUpdate = async (current: KubeObject | undefined): Promise<KubeObject> => {
+      warnings = []
+      created = false
+      deleteAfter = false
+      const desired: KubeObject = { apiVersion: this.apiVersion, kind: this.def.kind, ...structuredClone(await transform(current ? this.withTypeMeta(current) : undefined)) }
+      desired.metadata ??= {}
+      desired.apiVersion = this.apiVersion
+      desired.kind = this.def.kind
+      if (this.def.namespaced) desired.metadata.namespace ??= ctx.namespace
+      if (!current) {
+        if (!(s.allowCreateOnUpdate || opts.forceAllowCreate)) throw errors.notFound(this.groupResource, name)
+        const result = await this.create(ctx, desired, { dryRun: true })
+        warnings = result.warnings
+        created = true
+        return result.object
+      }
+      const rv = desired.metadata.resourceVersion
+      if (!rv) {
+        if (s.allowUnconditionalUpdate === false) {
+          throw errors.invalid({ group: this.def.group, kind: this.def.kind }, name, [
+            { type: 'FieldValueInvalid', field: 'metadata.resourceVersion', badValueText: '0x0', detail: 'must be specified for an update' },
+          ])
+        }
+      } else if (rv !== current.metadata.resourceVersion) {
+        throw errors.conflict(this.groupResource, name, errors.optimisticLockErrorMsg)
+      }
+      // Fields the server owns carry over from the stored object (rest.BeforeUpdate).
+      const meta = desired.metadata
+      const oldMeta = current.metadata
+      meta.uid = oldMeta.uid
+      meta.creationTimestamp = oldMeta.creationTimestamp
+      if (oldMeta.deletionTimestamp) meta.deletionTimestamp = oldMeta.deletionTimestamp
+      else delete meta.deletionTimestamp
+      if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds
+      else delete meta.deletionGracePeriodSeconds
+      if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation
+      else delete meta.generation
+      delete meta.selfLink
+      if (opts.subresource && s.prepareForSubresourceUpdate) s.prepareForSubresourceUpdate(opts.subresource, ctx, desired, current)
+      else s.prepareForUpdate?.(ctx, desired, current)
+      s.applyDefaults?.(desired)
+      if (s.generationChanged && meta.generation !== undefined && s.generationChanged(desired, current)) meta.generation = (meta.generation ?? 0) + 1
+      const errs = this.validationErrors(ctx, desired, current)
+      if (errs.length > 0) throw errors.invalid({ group: this.def.group, kind: this.def.kind }, name, errs)
+      warnings = s.warningsOnUpdate?.(ctx, desired, current) ?? []
+      s.canonicalize?.(desired)
+      await this.admit('UPDATE', ctx, name, desired, current)
+      meta.resourceVersion = current.metadata.resourceVersion
+      // Removing the last finalizer of an object being deleted finishes the deletion.
+      deleteAfter = !!meta.deletionTimestamp && !this.mustWaitForFinalizers(desired)
+      if (opts.dryRun) {
+        dryRunResult = desired
+        return current
+      }
+      return desired
+    }
+    try {
+      const stored = await this.storage.guaranteedUpdate(key, tryUpdate, { ignoreNotFound: true })
+      if (opts.dryRun) return { object: dryRunResult ?? this.withTypeMeta(stored), warnings, created }
+      if (deleteAfter) {
+        const last = await this.deleteNow(key, name, { uid: stored.metadata.uid, resourceVersion: stored.metadata.resourceVersion })
+        return { object: last ?? this.withTypeMeta(stored), warnings }
+      }
+      return { object: this.withTypeMeta(stored), warnings, created }
+    } catch (err) {
+      rethrowStorageError(err, this.groupResource, name)
+    }
+  }
+
+  /** An object with finalizers (or one its strategy still finalizes) is only marked on DELETE. */
+  private mustWaitForFinalizers(obj: KubeObject): boolean {
+    return (obj.metadata.finalizers?.length ?? 0) > 0 || (this.def.strategy.finalizationPending?.(obj) ?? false)
+  }
+
+  /** Deletes from storage, tolerating a concurrent delete; returns the last state or undefined. */
+  private async deleteNow(key: string, name: string, preconditions?: Preconditions): Promise<KubeObject | undefined> {
+    try {
+      return this.withTypeMeta(await this.storage.delete(key, { preconditions }))
+    } catch (err) {
+      if (isStorageError(err, 'KeyNotFound')) return undefined
+      throw interpretStorageError(err, this.groupResource, name)
+    }
+  }
+
+  /**
+   * Store.Delete: preconditions, the strategy's veto, admission, then either the object is
+   * removed now or, while finalizers remain, marked with a deletionTimestamp and kept.
+   */
+  async delete(ctx: RequestContext, name: string, params: DeleteParams = {}): Promise<DeleteResult> {
+    const key = this.key(ctx.namespace, name)
+    let current: KubeObject
+    try {
+      current = await this.storage.get(key)
+    } catch (err) {
+      rethrowStorageError(err, this.groupResource, name)
+    }
+    checkPreconditions(this.groupResource, name, current, params.preconditions)
+    await this.def.strategy.beforeDelete?.(ctx, current)
+    await this.admit('DELETE', ctx, name, undefined, current)
+    if (this.mustWaitForFinalizers(current)) {
+      if (params.dryRun) return { object: this.withTypeMeta(current), deleted: false }
+      try {
+        const marked = await this.storage.guaranteedUpdate(
+          key,
+          (obj) => {
+            if (obj.metadata.deletionTimestamp) return obj
+            const next = structuredClone(obj)
+            next.metadata.deletionTimestamp = nowTimestamp()
+            next.metadata.deletionGracePeriodSeconds = 0
+            this.def.strategy.onMarkedForDeletion?.(next)
+            return next
+          },
+          { preconditions: params.preconditions },
+        )
+        if (this.mustWaitForFinalizers(marked)) return { object: this.withTypeMeta(marked), deleted: false }
+      } catch (err) {
+        rethrowStorageError(err, this.groupResource, name)
+      }
+    }
+    if (params.dryRun) return { object: this.withTypeMeta(current), deleted: true }
+    try {
+      const last = await this.storage.delete(key, {
+        preconditions: params.preconditions,
+        // The object may have changed since it was read: check the veto and preconditions again.
+        validateDeletion: (obj) => checkPreconditions(this.groupResource, name, obj, params.preconditions),
+      })
+      return { object: this.withTypeMeta(last), deleted: true }
+    } catch (err) {
+      rethrowStorageError(err, this.groupResource, name)
+    }
+  }
+
+  /** DeleteCollection: lists with the same selectors, then deletes each (the list of deleted objects). */
+  async deleteCollection(ctx: RequestContext, params: ListParams & DeleteParams): Promise<KubeList> {
+    const list = await this.list(ctx, { predicate: params.predicate, name: params.name })
+    const items: KubeObject[] = []
+    for (const obj of list.items) {
+      const objCtx = { ...ctx, namespace: obj.metadata.namespace ?? ctx.namespace }
+      try {
+        const res = await this.delete(objCtx, obj.metadata.name!, { dryRun: params.dryRun, propagationPolicy: params.propagationPolicy })
+        items.push(res.object)
+      } catch (err) {
+        // Something deleted it first: that is what the caller wanted anyway.
+        if (errors.isStatusError(err) && err.code === 404) continue
+        throw err
+      }
+    }
+    return { ...list, items }
+  }
+}
+
+/** RFC 3339 in UTC with second precision, as metav1.Time marshals. */
+export function nowTimestamp(): string {
+  return new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+}
+
+function checkPreconditions(gr: GroupResource, name: string, obj: KubeObject, p?: Preconditions): void {
+  if (!p) return
+  if (p.uid && p.uid !== obj.metadata.uid) {
+    throw errors.conflict(gr, name, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`)
+  }
+  if (p.resourceVersion && p.resourceVersion !== obj.metadata.resourceVersion) {
+    throw errors.conflict(gr, name, `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion ?? ''}`)
+  }
+}
+
+/** Convenience for strategies: a required-field error list when a field is missing. */
+export function requireField(errs: FieldError[], value: unknown, path: string): void {
+  if (value === undefined || value === null || value === '') errs.push(field.required(path))
+}

@@ -1,0 +1,146 @@
+/**
+ * @module routers/chain
+ * createServerChain (cmd/kube-apiserver/app/server.go CreateServerChain): the only module that
+ * knows the order. Built bottom-up, not-found → extensions → kube → aggregator; requests travel
+ * the other way, through the filters once, then the three routers, each handing what it does not
+ * own to the next with next().
+ */
+import express from 'express'
+import type { Application, Router } from 'express'
+import { bodyLimit } from '../lib/filters/body-limit.js'
+import { auditID } from '../lib/filters/audit-id.js'
+import { cacheControl } from '../lib/filters/cache-control.js'
+import { maxInFlight } from '../lib/filters/max-in-flight.js'
+import { muxAndDiscoveryComplete } from '../lib/filters/mux-discovery-complete.js'
+import { panicRecovery } from '../lib/filters/panic-recovery.js'
+import { isLongRunning, requestInfo } from '../lib/filters/request-info.js'
+import { requestTimeout } from '../lib/filters/timeout.js'
+import { InFlightTracker } from '../lib/filters/wait-group.js'
+import { statusErrorWriter } from '../lib/endpoints/response-writers.js'
+import type { Store } from '../lib/registry/store.js'
+import { complete } from '../lib/server/config.js'
+import type { CompletedConfig, Config } from '../lib/server/config.js'
+import { emptyDelegate } from '../lib/server/generic-server.js'
+import type { LifecycleSignals } from '../lib/server/lifecycle.js'
+import { runServer } from '../lib/server/run.js'
+import type { RunOptions, RunningServer } from '../lib/server/run.js'
+import { AggregatorServer } from './aggregator/index.js'
+import { ExtensionsServer } from './extensions/index.js'
+import { KubeServer } from './kube/index.js'
+import { notFoundHandler } from './not-found.js'
+import { installNonResourcePaths } from './non-resource.js'
+
+export type ServerChainConfig = Config
+
+export interface PreparedServer {
+  /** Listens on port/host, runs post-start hooks, and shuts down gracefully when signal aborts. */
+  run(options?: RunOptions): Promise<RunningServer>
+  /**
+   * Runs post-start hooks and waits for MuxAndDiscoveryComplete without listening: for tests that
+   * drive chain.app through supertest. Returns the function that stops hooks and controllers.
+   */
+  start(): Promise<() => Promise<void>>
+}
+
+export interface ServerChain {
+  /** The mountable handler: filters once, the three routers, not-found, the error writer. */
+  handler: Router
+  /** An Express app with the handler at "/". */
+  app: Application
+  aggregator: AggregatorServer
+  kube: KubeServer
+  extensions: ExtensionsServer
+  lifecycle: LifecycleSignals
+  config: CompletedConfig
+  tracker: InFlightTracker
+  prepareRun(): PreparedServer
+}
+
+export function createServerChain(config: ServerChainConfig = {}): ServerChain {
+  const completed = complete(config)
+  const { logger, lifecycle } = completed
+
+  const notFound = express.Router()
+  notFound.use(notFoundHandler())
+  const extensions = new ExtensionsServer(completed, emptyDelegate('not-found', notFound))
+  const namespacedStores = (): Store[] =>
+    [kube, extensions].flatMap((s) => s.mux.all()).filter((r) => r.def.namespaced).map((r) => r.store)
+  const kube: KubeServer = new KubeServer(completed, extensions, { namespacedStores })
+  const aggregator = new AggregatorServer(completed, kube)
+
+  const tracker = new InFlightTracker({ isLongRunning, signals: lifecycle })
+  const handler = express.Router()
+  // Filters in request order (DefaultBuildHandlerChain), then the servers, outermost first.
+  handler.use(
+    auditID(),
+    requestInfo(),
+    muxAndDiscoveryComplete(lifecycle.muxAndDiscoveryComplete),
+    cacheControl(),
+    tracker.middleware(),
+    requestTimeout({ timeoutMs: completed.requestTimeoutMs, isLongRunning }),
+    maxInFlight({ maxRequestsInFlight: completed.maxRequestsInFlight, maxMutatingRequestsInFlight: completed.maxMutatingRequestsInFlight, isLongRunning }),
+    bodyLimit({ maxBytes: completed.maxRequestBodyBytes }),
+  )
+  if (completed.authentication) handler.use(completed.authentication)
+  if (completed.authorization) handler.use(completed.authorization)
+  handler.use(aggregator.router, kube.router, extensions.router, notFound)
+  handler.use(panicRecovery({ logger }), statusErrorWriter())
+
+  const app = express()
+  app.disable('x-powered-by')
+  app.disable('etag')
+  app.use(handler)
+
+  let prepared: PreparedServer | undefined
+  const chain: ServerChain = {
+    handler,
+    app,
+    aggregator,
+    kube,
+    extensions,
+    lifecycle,
+    config: completed,
+    tracker,
+    prepareRun(): PreparedServer {
+      if (prepared) return prepared
+      aggregator.prepareRun()
+      installNonResourcePaths(aggregator, completed)
+      let stopFn: (() => Promise<void>) | undefined
+      const start = async (): Promise<() => Promise<void>> => {
+        if (stopFn) return stopFn
+        const hooksController = new AbortController()
+        const hooks = aggregator.postStartHooks()
+        await Promise.all(
+          hooks.map((h) =>
+            h.run({ signal: hooksController.signal }).catch((err: unknown) => logger.error({ err, hook: h.name }, 'post-start hook failed')),
+          ),
+        )
+        void Promise.all(aggregator.muxAndDiscoveryCompleteSignals().values()).then(() => lifecycle.muxAndDiscoveryComplete.signal())
+        await lifecycle.muxAndDiscoveryComplete.wait()
+        stopFn = async () => {
+          hooksController.abort()
+          completed.shutdownController.abort()
+        }
+        return stopFn
+      }
+      prepared = {
+        start,
+        run: (options) =>
+          runServer(
+            {
+              app,
+              lifecycle,
+              tracker,
+              logger,
+              shutdownDelayMs: completed.shutdownDelayMs,
+              shutdownTimeoutMs: completed.shutdownTimeoutMs,
+              start,
+            },
+            options,
+          ),
+      }
+      return prepared
+    },
+  }
+  return chain
+}

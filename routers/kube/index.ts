@@ -1,0 +1,64 @@
+/**
+ * @module routers/kube
+ * The kube server (kube-apiserver's controlplane): built-in resources as declarations on the
+ * generic Store, the core /api discovery, namespace bootstrap, the namespace controller and the
+ * NamespaceLifecycle admission plugin. Requests it does not own fall through to its delegate.
+ */
+import type { NextFunction, Request, Response } from 'express'
+import { isStatusError } from '../../lib/api/errors.js'
+import { aggregatedDiscovery, apiVersions } from '../../lib/endpoints/discovery/documents.js'
+import { writeDiscovery } from '../../lib/endpoints/discovery/handlers.js'
+import type { RequestInfo } from '../../lib/endpoints/request-info.js'
+import type { ResourceDefinition } from '../../lib/registry/resource.js'
+import type { Store } from '../../lib/registry/store.js'
+import type { CompletedConfig } from '../../lib/server/config.js'
+import type { DelegationTarget } from '../../lib/server/generic-server.js'
+import { GenericServer } from '../../lib/server/generic-server.js'
+import { namespaceLifecycle } from './admission/namespace-lifecycle.js'
+import { runNamespaceController } from './controllers/namespace-controller.js'
+import { configmaps } from './core/configmaps.js'
+import { namespaces } from './core/namespaces.js'
+
+/** The built-in resources this server declares. */
+export const builtinResources: readonly ResourceDefinition[] = [namespaces, configmaps]
+
+/** Namespaces every cluster has (the system namespaces controller creates them). */
+export const systemNamespaces: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease']
+
+export interface KubeServerOptions {
+  /** Namespaced Stores of the whole chain, for the namespace controller. */
+  namespacedStores: () => Store[]
+}
+
+export class KubeServer extends GenericServer {
+  readonly namespaces: Store
+
+  constructor(config: CompletedConfig, delegate: DelegationTarget, options: KubeServerOptions) {
+    super('kube-apiserver', config, delegate)
+    const stores = new Map<string, Store>()
+    for (const def of builtinResources) stores.set(def.resource, this.installResource(def))
+    this.namespaces = stores.get('namespaces')!
+    config.admission.push(namespaceLifecycle(() => this.namespaces))
+
+    // /api: the legacy APIVersions, or the core group in aggregated discovery.
+    const server = this
+    this.router.get(['/api', '/api/'], function apiDiscovery(req: Request, res: Response, next: NextFunction): void {
+      const info = res.locals['requestInfo'] as RequestInfo
+      if (info.isResourceRequest) return next()
+      writeDiscovery(req, res, apiVersions, () => aggregatedDiscovery(server.ownGroupVersions().filter((gv) => gv.group === '')))
+    })
+
+    this.addPostStartHook('start-system-namespaces-controller', async () => {
+      for (const name of systemNamespaces) {
+        try {
+          await this.namespaces.create({ namespace: '' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } })
+        } catch (err) {
+          if (!(isStatusError(err) && err.code === 409)) throw err
+        }
+      }
+    })
+    this.addPostStartHook('start-namespace-controller', ({ signal }) => {
+      void runNamespaceController({ namespaces: this.namespaces, namespacedStores: options.namespacedStores, logger: config.logger }, signal)
+    })
+  }
+}
