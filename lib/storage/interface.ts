@@ -69,12 +69,19 @@ export interface Watcher extends AsyncIterable<WatchEvent> {
   stop(): void
 }
 
-/** Called with the current object; returns the object to store, or throws to abort the update. */
+/**
+ * Called with the current object; returns the object to store, or throws to abort the update.
+ * With GuaranteedUpdateOptions.ignoreNotFound and a missing key, `current` is undefined at run time
+ * although typed KubeObject (so the common case needs no checks): such callbacks test it first.
+ */
 export type UpdateFunc = (current: KubeObject) => KubeObject | Promise<KubeObject>
 
 export interface GuaranteedUpdateOptions {
   preconditions?: Preconditions
-  /** When the key is missing, call tryUpdate with undefined-as-current instead of failing (create on update). */
+  /**
+   * When the key is missing, call tryUpdate with undefined as current instead of failing KeyNotFound
+   * (create on update); preconditions are then checked against an empty object.
+   */
   ignoreNotFound?: boolean
 }
 

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/**
+ * @module routers/cli
+ * The kube-express command: `serve` starts the server chain and writes a kubeconfig beside it;
+ * `kubeconfig` prints one. SIGINT and SIGTERM start kube-apiserver's graceful shutdown.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import pino from 'pino'
+import type { Logger } from 'pino'
+import { kubeconfigYAML } from '../lib/server/kubeconfig.js'
+import { createServerChain } from './chain.js'
+
+const defaultKubeconfig = './kube-express.kubeconfig'
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+function port(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535')
+  return n
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number')
+  return n
+}
+
+/** JSON lines by default (for log collectors); readable lines when a person watches a terminal. */
+function makeLogger(level: string, format: string): Logger {
+  const pretty = format === 'text' || (format === 'auto' && process.stdout.isTTY)
+  if (pretty) return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } })
+  return pino({ level })
+}
+
+interface ServeOptions {
+  port: number
+  host: string
+  kubeconfig: string
+  storage: string
+  logLevel: string
+  logFormat: string
+  shutdownDelay: number
+}
+
+async function serve(opts: ServeOptions): Promise<void> {
+  const logger = makeLogger(opts.logLevel, opts.logFormat)
+  if (opts.storage !== 'memory') {
+    logger.error({ storage: opts.storage }, 'unsupported --storage: only "memory" is available in this version')
+    process.exitCode = 2
+    return
+  }
+  const chain = createServerChain({ logger, shutdownDelayMs: opts.shutdownDelay * 1000 })
+  const controller = new AbortController()
+  const onSignal = (sig: NodeJS.Signals): void => {
+    logger.info({ signal: sig }, 'received signal, shutting down')
+    controller.abort()
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  const started = Date.now()
+  const running = await chain.prepareRun().run({ port: opts.port, host: opts.host, signal: controller.signal })
+  let kubeconfig: string | undefined
+  if (opts.kubeconfig !== '') {
+    kubeconfig = resolve(opts.kubeconfig)
+    writeFileSync(kubeconfig, kubeconfigYAML(running.url), { mode: 0o600 })
+  }
+  logger.info({ url: running.url, kubeconfig, storage: opts.storage, startupMs: Date.now() - started }, `listening on ${running.url}`)
+  await running.stopped
+}
+
+export function buildProgram(): Command {
+  const program = new Command('kube-express')
+  program.description('A Kubernetes-compatible API server built as a chain of Express routers').version(packageVersion(), '-v, --version')
+  program
+    .command('serve', { isDefault: true })
+    .description('start the API server and write a kubeconfig for it')
+    .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(6443).argParser(port))
+    .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
+    .addOption(new Option('--kubeconfig <path>', 'where to write the kubeconfig ("" to skip)').default(defaultKubeconfig))
+    .addOption(new Option('--storage <url>', 'storage backend').default('memory'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
+    .addOption(new Option('--log-format <format>', 'json, text, or auto (text on a terminal)').choices(['auto', 'json', 'text']).default('auto'))
+    .addOption(new Option('--shutdown-delay <seconds>', 'keep serving this long after SIGTERM while /readyz fails').default(0).argParser(nonNegative))
+    .action(serve)
+  program
+    .command('kubeconfig')
+    .description('print a kubeconfig for a kube-express server')
+    .addOption(new Option('--server <url>', 'the server URL').default('http://127.0.0.1:6443'))
+    .action((opts: { server: string }) => {
+      process.stdout.write(kubeconfigYAML(opts.server))
+    })
+  return program
+}
+
+await buildProgram().parseAsync(process.argv)
