@@ -11,7 +11,8 @@ export function kubeconfigObject(serverURL: string, namespace = 'default'): Reco
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: kubeconfigName, cluster: { server: serverURL } }],
+    // client-node refuses plain http unless TLS verification is declared off; kubectl ignores it.
+    clusters: [{ name: kubeconfigName, cluster: { server: serverURL, 'insecure-skip-tls-verify': true } }],
     users: [{ name: kubeconfigName, user: {} }],
     contexts: [{ name: kubeconfigName, context: { cluster: kubeconfigName, user: kubeconfigName, namespace } }],
     'current-context': kubeconfigName,

@@ -1,0 +1,194 @@
+/**
+ * @module spec/e2e/cli.spec
+ * The built CLI as users run it: `node dist/routers/cli.js serve` on port 0, found through its
+ * "listening" log line, used by the real kubectl through the kubeconfig it wrote, and stopped with
+ * SIGTERM. Runs the compiled output on purpose, so the build itself is under test too.
+ */
+import { execFile, spawn } from 'node:child_process'
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { expect } from 'chai'
+import { parse as parseYAML } from 'yaml'
+import { kubectl, kubectlPath, kubectlSpawn, repoRoot } from '../support/kubectl.js'
+
+const execFileP = promisify(execFile)
+const cliPath = join(repoRoot, 'dist', 'routers', 'cli.js')
+
+interface Served {
+  child: ChildProcessWithoutNullStreams
+  url: string
+  kubeconfigPath: string
+  output(): string
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/** Finds the URL in the "listening" line: a pino JSON line with a url field, or plain text. */
+function listeningURL(line: string): string | undefined {
+  if (!/listening/i.test(line)) return undefined
+  try {
+    const rec = JSON.parse(line) as { url?: unknown }
+    if (typeof rec.url === 'string') return rec.url
+  } catch {
+    // not JSON: pino-pretty or a plain console line
+  }
+  return /https?:\/\/[^\s"',]+/.exec(line)?.[0]
+}
+
+async function serve(dir: string, timeoutMs = 15_000): Promise<Served> {
+  const kubeconfigPath = join(dir, 'kubeconfig')
+  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--host', '127.0.0.1', '--kubeconfig', kubeconfigPath], {
+    cwd: repoRoot,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: 'pipe',
+  })
+  let out = ''
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  )
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = ''
+    const timer = setTimeout(() => fail(new Error(`no "listening" line within ${timeoutMs} ms; output:\n${out}`)), timeoutMs)
+    const onData = (d: string): void => {
+      out += d
+      buffered += d
+      const lines = buffered.split('\n')
+      buffered = lines.pop() ?? ''
+      for (const line of lines) {
+        const u = listeningURL(line)
+        if (u) {
+          cleanup()
+          resolve(u.replace(/\/+$/, ''))
+          return
+        }
+      }
+    }
+    const onExit = (code: number | null): void => fail(new Error(`cli exited (${code}) before listening; output:\n${out}`))
+    const fail = (err: Error): void => {
+      cleanup()
+      child.kill('SIGKILL')
+      reject(err)
+    }
+    const cleanup = (): void => {
+      clearTimeout(timer)
+      child.off('exit', onExit)
+    }
+    child.stdout.setEncoding('utf8').on('data', onData)
+    // The brief says stdout, but a logger configured for stderr should not make the spec hang.
+    child.stderr.setEncoding('utf8').on('data', onData)
+    child.on('exit', onExit)
+  })
+  expect(url).to.match(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/)
+  return { child, url, kubeconfigPath, output: () => out, exited }
+}
+
+/** Resolves with the exit status, or rejects after timeoutMs with the process still running. */
+async function exitWithin(served: Served, timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`cli did not exit within ${timeoutMs} ms after SIGTERM; output:\n${served.output()}`)), timeoutMs)
+  })
+  try {
+    return await Promise.race([served.exited, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileP(process.execPath, [cliPath, ...args], { cwd: repoRoot, timeout: 10_000 })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code?: number | string; stdout?: string; stderr?: string }
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(err) }
+  }
+}
+
+describe('e2e: the CLI (dist/routers/cli.js)', () => {
+  let dir: string
+  const running: Served[] = []
+
+  before(async function () {
+    this.timeout(180_000)
+    if (!existsSync(cliPath)) {
+      // Built only when missing: CI builds first, and a stale dist/ is the developer's call.
+      await execFileP(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+        cwd: repoRoot,
+      })
+    }
+    await kubectlPath('v32')
+    dir = await mkdtemp(join(tmpdir(), 'kube-express-cli-spec-'))
+  })
+
+  after(async () => {
+    for (const s of running) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL')
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('serve --port 0 logs its URL, writes a kubeconfig kubectl can use, and exits 0 on SIGTERM', async () => {
+    const served = await serve(await mkdtemp(join(dir, 'serve-')))
+    running.push(served)
+    // The kubeconfig may be written just after the log line: poll briefly rather than race it.
+    let kubeconfig = ''
+    for (let i = 0; i < 50 && !kubeconfig; i++) {
+      kubeconfig = await readFile(served.kubeconfigPath, 'utf8').catch(() => '')
+      if (!kubeconfig) await new Promise((r) => setTimeout(r, 100))
+    }
+    const parsed = parseYAML(kubeconfig) as { clusters?: { cluster?: { server?: string } }[] }
+    expect(parsed.clusters?.[0]?.cluster?.server).to.equal(served.url)
+
+    const r = await kubectl(['--kubeconfig', served.kubeconfigPath, 'get', 'ns'], { kubeconfig: served.kubeconfigPath })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stderr).to.equal('')
+    expect(r.stdout).to.match(/^default\s+Active\s+\S+$/m)
+
+    served.child.kill('SIGTERM')
+    const { code, signal } = await exitWithin(served, 5_000)
+    expect({ code, signal }, served.output()).to.deep.equal({ code: 0, signal: null })
+  })
+
+  it('SIGTERM with an open watch still exits 0 promptly', async () => {
+    const served = await serve(await mkdtemp(join(dir, 'serve-')))
+    running.push(served)
+    const watch = await kubectlSpawn(['get', 'ns', '-w'], { kubeconfig: served.kubeconfigPath })
+    try {
+      await watch.waitForStdout(/^default\s+Active/m)
+      served.child.kill('SIGTERM')
+      const { code, signal } = await exitWithin(served, 5_000)
+      expect({ code, signal }, served.output()).to.deep.equal({ code: 0, signal: null })
+    } finally {
+      await watch.kill()
+    }
+  })
+
+  it('kubeconfig --server prints a kubeconfig for that server', async () => {
+    const r = await runCli(['kubeconfig', '--server', 'http://127.0.0.1:1234'])
+    expect(r.code, r.stderr).to.equal(0)
+    const cfg = parseYAML(r.stdout) as {
+      kind?: string
+      'current-context'?: string
+      clusters?: { name: string; cluster?: { server?: string } }[]
+    }
+    expect(cfg.kind).to.equal('Config')
+    expect(cfg['current-context']).to.equal('kube-express')
+    expect(cfg.clusters?.find((c) => c.name === 'kube-express')?.cluster?.server).to.equal('http://127.0.0.1:1234')
+  })
+
+  it('--help exits 0 and lists the commands', async () => {
+    const r = await runCli(['--help'])
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.include('serve')
+    expect(r.stdout).to.include('kubeconfig')
+  })
+
+  it('--version exits 0 and prints the package version', async () => {
+    const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+    const r = await runCli(['--version'])
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.include(pkg.version)
+  })
+})
