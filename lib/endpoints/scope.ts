@@ -67,7 +67,6 @@ export function validateFieldManager(def: ResourceDefinition, query: URLSearchPa
   if (m === null) return
   const errs: field.FieldError[] = []
   if (m.length > 128) errs.push(field.tooLong('fieldManager', 128))
-  // eslint-disable-next-line no-control-regex
   if (/[^\x20-\x7e]/.test(m)) errs.push(field.invalid('fieldManager', m, 'must only contain printable characters'))
   if (errs.length > 0) throw errors.invalid({ group: 'meta.k8s.io', kind: optionsKind }, '', errs)
   void def

@@ -4,6 +4,7 @@
  * it (and the parsed query) on res.locals for every later stage.
  */
 import type { NextFunction, Request, Response } from 'express'
+import { internalError } from '../api/errors.js'
 import { parseRequestInfo } from '../endpoints/request-info.js'
 import type { RequestInfo } from '../endpoints/request-info.js'
 
@@ -30,7 +31,13 @@ export function requestInfo() {
     const path = q < 0 ? url : url.slice(0, q)
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1))
     res.locals['query'] = query
-    const info = parseRequestInfo(req.method, path, query)
+    let info: RequestInfo
+    try {
+      info = parseRequestInfo(req.method, path, query)
+    } catch (err) {
+      next(internalError(new Error(`failed to create RequestInfo: ${(err as Error).message}`)))
+      return
+    }
     res.locals['requestInfo'] = info
     byRequest.set(req, info)
     next()

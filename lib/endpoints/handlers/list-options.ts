@@ -59,7 +59,8 @@ export function parseListOptions(def: ResourceDefinition, query: URLSearchParams
     try {
       sel = parseLabelSelector(ls)
     } catch (err) {
-      throw errors.badRequest(`unable to parse requirement: ${(err as Error).message}`.replace(/^unable to parse requirement: unable to parse requirement: /, 'unable to parse requirement: '))
+      // The parser's messages are kube's own, prefix included where kube has one.
+      throw errors.badRequest((err as Error).message)
     }
     if (!sel.empty) predicates.push((obj) => sel.matches(obj.metadata.labels))
   }
