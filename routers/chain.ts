@@ -29,6 +29,7 @@ import { ExtensionsServer } from './extensions/index.js'
 import { KubeServer } from './kube/index.js'
 import { notFoundHandler } from './not-found.js'
 import { installNonResourcePaths } from './non-resource.js'
+import { installOpenAPI } from './openapi.js'
 
 export type ServerChainConfig = Config
 
@@ -105,6 +106,7 @@ export function createServerChain(config: ServerChainConfig = {}): ServerChain {
       if (prepared) return prepared
       aggregator.prepareRun()
       installNonResourcePaths(aggregator, completed)
+      installOpenAPI(aggregator, [aggregator, kube, extensions])
       let stopFn: (() => Promise<void>) | undefined
       const start = async (): Promise<() => Promise<void>> => {
         if (stopFn) return stopFn

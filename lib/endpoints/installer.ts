@@ -43,9 +43,17 @@ const subresourceVerbs: Record<string, readonly Verb[]> = {
   scale: ['get', 'patch', 'update'],
 }
 
+/** Told about every resource that is added or removed, so OpenAPI and discovery follow at run time. */
+export type ResourceMuxListener = (event: 'add' | 'remove', def: ResourceDefinition) => void
+
 export class ResourceMux {
   private readonly resources = new Map<string, Map<string, InstalledResource>>()
   private readonly options: InstallerOptions
+  private readonly listeners: ResourceMuxListener[] = []
+
+  onChange(listener: ResourceMuxListener): void {
+    this.listeners.push(listener)
+  }
 
   constructor(options: InstallerOptions) {
     this.options = options
@@ -59,17 +67,17 @@ export class ResourceMux {
       this.resources.set(key, gv)
     }
     gv.set(def.resource, { def, store })
+    for (const l of this.listeners) l('add', def)
   }
 
   remove(group: string, version: string, resource?: string): void {
     const key = gvKey(group, version)
-    if (resource === undefined) {
-      this.resources.delete(key)
-      return
-    }
     const gv = this.resources.get(key)
-    gv?.delete(resource)
-    if (gv && gv.size === 0) this.resources.delete(key)
+    if (!gv) return
+    const removed = [...gv.values()].filter((r) => resource === undefined || r.def.resource === resource)
+    for (const r of removed) gv.delete(r.def.resource)
+    if (gv.size === 0) this.resources.delete(key)
+    for (const r of removed) for (const l of this.listeners) l('remove', r.def)
   }
 
   ownsGroupVersion(group: string, version: string): boolean {
