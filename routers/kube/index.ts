@@ -14,6 +14,7 @@ import type { Store } from '../../lib/registry/store.js'
 import type { CompletedConfig } from '../../lib/server/config.js'
 import type { DelegationTarget } from '../../lib/server/generic-server.js'
 import { GenericServer } from '../../lib/server/generic-server.js'
+import { fieldChecker } from '../../openapi/field-checker.js'
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js'
 import { runNamespaceController } from './controllers/namespace-controller.js'
 import { configmaps } from './core/configmaps.js'
@@ -36,7 +37,11 @@ export class KubeServer extends GenericServer {
   constructor(config: CompletedConfig, delegate: DelegationTarget, options: KubeServerOptions) {
     super('kube-apiserver', config, delegate)
     const stores = new Map<string, Store>()
-    for (const def of builtinResources) stores.set(def.resource, this.installResource(def))
+    for (const def of builtinResources) {
+      const checked: ResourceDefinition =
+        def.schema && 'model' in def.schema ? { ...def, checkFields: fieldChecker(def.schema.model, def.kind) } : def
+      stores.set(def.resource, this.installResource(checked))
+    }
     this.namespaces = stores.get('namespaces')!
     config.admission.push(namespaceLifecycle(() => this.namespaces))
 
