@@ -45,7 +45,7 @@ export interface ResourceDefinition {
   /** Subresources served beside the main resource ("status", "finalize", "scale"...). */
   subresources?: string[]
   /** Content types PATCH accepts; defaults to json-patch and merge-patch. */
-  patchTypes?: string[]
+  patchTypes?: readonly string[]
   /**
    * Schema check of a decoded object: removes fields the schema does not know (pruning) and
    * reports them with their JSON paths, plus values of the wrong type. Built from the OpenAPI

@@ -9,6 +9,7 @@ import { isStatusError } from '../../lib/api/errors.js'
 import { aggregatedDiscovery, apiVersions } from '../../lib/endpoints/discovery/documents.js'
 import { writeDiscovery } from '../../lib/endpoints/discovery/handlers.js'
 import type { RequestInfo } from '../../lib/endpoints/request-info.js'
+import { jsonPatchType, mergePatchType, strategicMergePatchType } from '../../lib/endpoints/handlers/patch.js'
 import type { ResourceDefinition } from '../../lib/registry/resource.js'
 import type { Store } from '../../lib/registry/store.js'
 import type { CompletedConfig } from '../../lib/server/config.js'
@@ -22,6 +23,9 @@ import { namespaces } from './core/namespaces.js'
 
 /** The built-in resources this server declares. */
 export const builtinResources: readonly ResourceDefinition[] = [namespaces, configmaps]
+
+/** What PATCH accepts on built-in kinds (apply-patch comes with server-side apply). */
+export const builtinPatchTypes: readonly string[] = [jsonPatchType, mergePatchType, strategicMergePatchType]
 
 /** Namespaces every cluster has (the system namespaces controller creates them). */
 export const systemNamespaces: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease']
@@ -38,8 +42,9 @@ export class KubeServer extends GenericServer {
     super('kube-apiserver', config, delegate)
     const stores = new Map<string, Store>()
     for (const def of builtinResources) {
+      // Built-in kinds are typed: unknown fields are checked and strategic merge patch applies.
       const checked: ResourceDefinition =
-        def.schema && 'model' in def.schema ? { ...def, checkFields: fieldChecker(def.schema.model, def.kind) } : def
+        def.schema && 'model' in def.schema ? { ...def, checkFields: fieldChecker(def.schema.model, def.kind), patchTypes: def.patchTypes ?? builtinPatchTypes } : def
       stores.set(def.resource, this.installResource(checked))
     }
     this.namespaces = stores.get('namespaces')!

@@ -173,6 +173,23 @@ describe('server chain', () => {
       expect(gone.body.message).to.equal('configmaps "crud" not found')
     })
 
+    it('applies strategic merge patches with kube semantics (null deletes, finalizers merge)', async () => {
+      await request(chain.app).post('/api/v1/namespaces/default/configmaps').send({ metadata: { name: 'smp', finalizers: ['a.io/x'] }, data: { a: '1', b: '2' } })
+      const res = await request(chain.app)
+        .patch('/api/v1/namespaces/default/configmaps/smp')
+        .set('Content-Type', 'application/strategic-merge-patch+json')
+        .send(JSON.stringify({ data: { a: null, c: '3' }, metadata: { finalizers: ['b.io/y'] } }))
+      expect(res.status).to.equal(200)
+      expect(res.body.data).to.deep.equal({ b: '2', c: '3' })
+      expect(res.body.metadata.finalizers).to.have.members(['a.io/x', 'b.io/y'])
+      const bad = await request(chain.app)
+        .patch('/api/v1/namespaces/default/configmaps/smp')
+        .set('Content-Type', 'application/strategic-merge-patch+json')
+        .send(JSON.stringify({ data: { $patch: 'bogus' } }))
+      expect(bad.status).to.be.within(400, 500)
+      expect(bad.body.kind).to.equal('Status')
+    })
+
     it('renders Tables with the ConfigMap columns', async () => {
       await request(chain.app).post('/api/v1/namespaces/default/configmaps').send({ metadata: { name: 'table' }, data: { a: '1', b: '2' } })
       const res = await request(chain.app).get('/api/v1/namespaces/default/configmaps').set('Accept', tableAccept)

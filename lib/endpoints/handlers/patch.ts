@@ -27,7 +27,7 @@ const maxJSONPatchOperations = 10000
 /** A strategic merge patch implementation, plugged in where the resource supports it. */
 export type StrategicMergePatcher = (current: KubeObject, patch: Record<string, unknown>, scope: RequestScope) => KubeObject
 
-export function defaultPatchTypes(): string[] {
+export function defaultPatchTypes(): readonly string[] {
   return [jsonPatchType, mergePatchType]
 }
 
