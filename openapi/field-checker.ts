@@ -5,7 +5,7 @@
  * values of the wrong JSON type are reported as the Go decoder words them.
  */
 import type { KubeObject } from '../lib/api/types.js'
-import { ModelSchemaCollector } from './models.js'
+import { ModelSchemaCollector, resolveSchema } from './models.js'
 import type { OpenAPISchema } from './models.js'
 
 export interface FieldCheckResult {
@@ -13,17 +13,6 @@ export interface FieldCheckResult {
   typeErrors: string[]
 }
 
-const refPrefix = '#/components/schemas/'
-
-function resolve(schemas: Record<string, OpenAPISchema>, schema: OpenAPISchema): OpenAPISchema {
-  let s = schema
-  for (let i = 0; i < 10; i++) {
-    const ref = (s['$ref'] ?? ((s['allOf'] as OpenAPISchema[] | undefined)?.[0]?.['$ref'])) as string | undefined
-    if (!ref) return s
-    s = schemas[ref.startsWith(refPrefix) ? ref.slice(refPrefix.length) : ref] ?? {}
-  }
-  return s
-}
 
 function jsonType(v: unknown): string {
   if (Array.isArray(v)) return 'array'
@@ -63,7 +52,7 @@ export function fieldChecker(model: string, kind: string): (obj: KubeObject) => 
 /** path is the JSON path kube prints for unknown fields; goPath the struct path Go's decoder prints. */
 function walk(schemas: Record<string, OpenAPISchema>, schemaIn: OpenAPISchema, value: unknown, path: string, kind: string, out: FieldCheckResult, goPath: string): void {
   if (value === null || value === undefined) return
-  const schema = resolve(schemas, schemaIn)
+  const schema = resolveSchema(schemas, schemaIn) ?? {}
   const mismatch = (): void => {
     out.typeErrors.push(`json: cannot unmarshal ${jsonType(value)} into Go struct field ${goPath} of type ${goType(schema)}`)
   }

@@ -132,6 +132,18 @@ export const scalarSchemas: Readonly<Record<string, OpenAPISchema>> = {
 }
 
 /** `#/components/schemas/<name>`, the only place our schemas point to. */
+/** Follows $ref (or a single allOf $ref, how references with a description are written) to the schema. */
+export function resolveSchema(schemas: Record<string, OpenAPISchema>, schema: OpenAPISchema | undefined): OpenAPISchema | undefined {
+  const prefix = '#/components/schemas/'
+  let s = schema
+  for (let i = 0; s && i < 10; i++) {
+    const ref = (s['$ref'] ?? (s['allOf'] as OpenAPISchema[] | undefined)?.[0]?.['$ref']) as string | undefined
+    if (!ref) return s
+    s = schemas[ref.startsWith(prefix) ? ref.slice(prefix.length) : ref]
+  }
+  return s
+}
+
 export function schemaRef(name: string): { $ref: string } {
   return { $ref: `#/components/schemas/${name}` }
 }

@@ -9,20 +9,9 @@ import * as errors from '../lib/api/errors.js'
 import type { StrategicMergePatcher } from '../lib/endpoints/handlers/patch.js'
 import { StrategicMergePatchError, strategicMergePatch } from '../lib/endpoints/strategic-merge-patch.js'
 import type { PatchMeta, PatchMetaLookup } from '../lib/endpoints/strategic-merge-patch.js'
-import { ModelSchemaCollector } from './models.js'
+import { ModelSchemaCollector, resolveSchema } from './models.js'
 import type { OpenAPISchema } from './models.js'
 
-const refPrefix = '#/components/schemas/'
-
-function resolve(schemas: Record<string, OpenAPISchema>, schema: OpenAPISchema | undefined): OpenAPISchema | undefined {
-  let s = schema
-  for (let i = 0; s && i < 10; i++) {
-    const ref = (s['$ref'] ?? (s['allOf'] as OpenAPISchema[] | undefined)?.[0]?.['$ref']) as string | undefined
-    if (!ref) return s
-    s = schemas[ref.startsWith(refPrefix) ? ref.slice(refPrefix.length) : ref]
-  }
-  return s
-}
 
 /** The lookup for one client-node model: path = map field names from the root. */
 export function patchMetaLookup(model: string): PatchMetaLookup {
@@ -33,15 +22,15 @@ export function patchMetaLookup(model: string): PatchMetaLookup {
   return function lookup(path: readonly string[]): PatchMeta | undefined {
     const key = path.join('\u0000')
     if (cache.has(key)) return cache.get(key)
-    let schema = resolve(schemas, schemas[root])
+    let schema = resolveSchema(schemas, schemas[root])
     let prop: OpenAPISchema | undefined
     for (const segment of path) {
       // Lists do not add a path segment: step into their items first.
-      while (schema && schema['type'] === 'array') schema = resolve(schemas, schema['items'] as OpenAPISchema)
+      while (schema && schema['type'] === 'array') schema = resolveSchema(schemas, schema['items'] as OpenAPISchema)
       const props = schema?.['properties'] as Record<string, OpenAPISchema> | undefined
       const additional = schema?.['additionalProperties']
       prop = props?.[segment] ?? (typeof additional === 'object' && additional !== null ? (additional as OpenAPISchema) : undefined)
-      schema = resolve(schemas, prop)
+      schema = resolveSchema(schemas, prop)
       if (!prop) break
     }
     let meta: PatchMeta | undefined

@@ -10,16 +10,11 @@ import type { FieldSelector } from '../../api/fields.js'
 import { parseLabelSelector } from '../../api/labels.js'
 import type { KubeObject } from '../../api/types.js'
 import type { ResourceDefinition } from '../../registry/resource.js'
+import type { ListParams } from '../../registry/store.js'
 import type { Predicate, ResourceVersionMatch } from '../../storage/interface.js'
 
-export interface ListOptions {
-  predicate?: Predicate
-  /** metadata.name pinned by the field selector. */
-  name?: string
-  resourceVersion?: string
-  resourceVersionMatch?: ResourceVersionMatch
-  limit?: number
-  continue?: string
+/** The Store's list parameters plus what only the HTTP layer reads (watch and its knobs). */
+export interface ListOptions extends ListParams {
   watch: boolean
   allowWatchBookmarks: boolean
   timeoutSeconds?: number
