@@ -6,6 +6,7 @@
 import type { Request, Response } from 'express'
 import * as errors from '../api/errors.js'
 import * as field from '../api/field-errors.js'
+import { validateFieldManager } from '../api/validation.js'
 import type { ResourceDefinition } from '../registry/resource.js'
 import type { Store } from '../registry/store.js'
 import type { RequestContext } from '../registry/strategy.js'
@@ -36,23 +37,6 @@ export function requestInfoOf(res: Response): RequestInfo {
   return info
 }
 
-/** dryRun: only "All" is valid (apiserver validates it as a list of values). */
-export function parseDryRun(def: ResourceDefinition, name: string, query: URLSearchParams): boolean {
-  const values = query.getAll('dryRun')
-  if (values.length === 0) return false
-  const bad = values.filter((v) => v !== 'All')
-  if (bad.length > 0) {
-    throw errors.invalid({ group: 'meta.k8s.io', kind: kindForOptions(query) }, '', [field.notSupported('dryRun', bad, ['All'])])
-  }
-  void def
-  void name
-  return true
-}
-
-function kindForOptions(query: URLSearchParams): string {
-  return query.has('force') ? 'PatchOptions' : 'CreateOptions'
-}
-
 /** fieldValidation: Strict, Warn (the server default) or Ignore; anything else is a 400. */
 export function parseFieldValidation(query: URLSearchParams): FieldValidation {
   const v = query.get('fieldValidation')
@@ -61,13 +45,24 @@ export function parseFieldValidation(query: URLSearchParams): FieldValidation {
   throw errors.badRequest(`fieldValidation must be one of Ignore, Warn, or Strict, got: ${v}`)
 }
 
-/** fieldManager: at most 128 printable characters (ValidateFieldManager). */
-export function validateFieldManager(def: ResourceDefinition, query: URLSearchParams, optionsKind: string): void {
-  const m = query.get('fieldManager')
-  if (m === null) return
+export type OptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions'
+
+export interface WriteQueryOptions {
+  dryRun: boolean
+  fieldValidation: FieldValidation
+}
+
+/**
+ * The query options every write shares, validated as kube validates Create/Update/PatchOptions:
+ * dryRun only "All", fieldManager at most 128 printable characters, fieldValidation known.
+ */
+export function writeOptions(query: URLSearchParams, kind: OptionsKind): WriteQueryOptions {
   const errs: field.FieldError[] = []
-  if (m.length > 128) errs.push(field.tooLong('fieldManager', 128))
-  if (/[^\x20-\x7e]/.test(m)) errs.push(field.invalid('fieldManager', m, 'must only contain printable characters'))
-  if (errs.length > 0) throw errors.invalid({ group: 'meta.k8s.io', kind: optionsKind }, '', errs)
-  void def
+  const dryRun = query.getAll('dryRun')
+  const bad = dryRun.filter((v) => v !== 'All')
+  if (bad.length > 0) errs.push(field.notSupported('dryRun', bad, ['All']))
+  const manager = query.get('fieldManager')
+  if (manager !== null) errs.push(...validateFieldManager(manager, 'fieldManager'))
+  if (errs.length > 0) throw errors.invalid({ group: 'meta.k8s.io', kind }, '', errs)
+  return { dryRun: dryRun.length > 0, fieldValidation: parseFieldValidation(query) }
 }

@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import * as errors from '../api/errors.js'
-import * as field from '../api/field-errors.js'
 import type { FieldError } from '../api/field-errors.js'
 import type { GroupResource, KubeObject, KubeList } from '../api/types.js'
 import { groupVersionString } from '../api/types.js'
@@ -231,7 +230,7 @@ export class Store {
    * Update and patch: read-modify-write through guaranteedUpdate. `transform` produces the
    * desired object from the current one (PUT: the body; PATCH: the patched current object).
    */
-  async update(ctx: RequestContext, name: string, transform: ObjectTransform, opts: WriteOptions & { subresource?: string; forceAllowCreate?: boolean } = {}): Promise<WriteResult> {
+  async update(ctx: RequestContext, name: string, transform: ObjectTransform, opts: WriteOptions & { subresource?: string } = {}): Promise<WriteResult> {
     const s = this.def.strategy
     const key = this.key(ctx.namespace, name)
     let warnings: string[] = []
@@ -248,7 +247,7 @@ export class Store {
       desired.kind = this.def.kind
       if (this.def.namespaced) desired.metadata.namespace ??= ctx.namespace
       if (!current) {
-        if (!(s.allowCreateOnUpdate || opts.forceAllowCreate)) throw errors.notFound(this.groupResource, name)
+        if (!s.allowCreateOnUpdate) throw errors.notFound(this.groupResource, name)
         const result = await this.create(ctx, desired, { dryRun: true })
         warnings = result.warnings
         created = true
@@ -402,9 +401,4 @@ function checkPreconditions(gr: GroupResource, name: string, obj: KubeObject, p?
   if (p.resourceVersion && p.resourceVersion !== obj.metadata.resourceVersion) {
     throw errors.conflict(gr, name, `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion ?? ''}`)
   }
-}
-
-/** Convenience for strategies: a required-field error list when a field is missing. */
-export function requireField(errs: FieldError[], value: unknown, path: string): void {
-  if (value === undefined || value === null || value === '') errs.push(field.required(path))
 }

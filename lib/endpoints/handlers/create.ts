@@ -7,14 +7,13 @@ import * as errors from '../../api/errors.js'
 import { decodeObject } from '../decode.js'
 import { negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
-import { parseDryRun, parseFieldValidation, validateFieldManager } from '../scope.js'
+import { writeOptions } from '../scope.js'
 import type { RequestScope } from '../scope.js'
 
 export async function createResource(scope: RequestScope, req: Request, res: Response): Promise<void> {
   const n = negotiateOutput(req.headers.accept)
-  const dryRun = parseDryRun(scope.def, '', scope.query)
-  validateFieldManager(scope.def, scope.query, 'CreateOptions')
-  const decoded = decodeObject(req, scope.def, parseFieldValidation(scope.query))
+  const { dryRun, fieldValidation } = writeOptions(scope.query, 'CreateOptions')
+  const decoded = decodeObject(req, scope.def, fieldValidation)
   const obj = decoded.object
   if (scope.def.namespaced) {
     const ns = obj.metadata.namespace

@@ -13,7 +13,7 @@ import type { KubeObject } from '../../api/types.js'
 import { checkFields, requestBody } from '../decode.js'
 import { contentTypeOf, decodeBytes, negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
-import { parseDryRun, parseFieldValidation, validateFieldManager } from '../scope.js'
+import { writeOptions } from '../scope.js'
 import type { RequestScope } from '../scope.js'
 
 export const jsonPatchType = 'application/json-patch+json'
@@ -39,14 +39,12 @@ export async function patchResource(scope: RequestScope, req: Request, res: Resp
   if (!accepted.includes(contentType) || (contentType === strategicMergePatchType && !smp)) {
     throw errors.unsupportedMediaType(accepted)
   }
-  const dryRun = parseDryRun(scope.def, name, scope.query)
-  validateFieldManager(scope.def, scope.query, 'PatchOptions')
+  const { dryRun, fieldValidation } = writeOptions(scope.query, 'PatchOptions')
   if (scope.query.has('force') && contentType !== applyPatchType) {
     throw errors.invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
       { type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' },
     ])
   }
-  const fieldValidation = parseFieldValidation(scope.query)
   const body = requestBody(req)
   let patch: unknown
   try {

@@ -8,15 +8,14 @@ import * as errors from '../../api/errors.js'
 import { decodeObject } from '../decode.js'
 import { negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
-import { parseDryRun, parseFieldValidation, validateFieldManager } from '../scope.js'
+import { writeOptions } from '../scope.js'
 import type { RequestScope } from '../scope.js'
 
 export async function updateResource(scope: RequestScope, req: Request, res: Response): Promise<void> {
   const n = negotiateOutput(req.headers.accept)
   const name = scope.info.name
-  const dryRun = parseDryRun(scope.def, name, scope.query)
-  validateFieldManager(scope.def, scope.query, 'UpdateOptions')
-  const decoded = decodeObject(req, scope.def, parseFieldValidation(scope.query))
+  const { dryRun, fieldValidation } = writeOptions(scope.query, 'UpdateOptions')
+  const decoded = decodeObject(req, scope.def, fieldValidation)
   const obj = decoded.object
   const bodyName = obj.metadata.name
   if (bodyName !== name) {
