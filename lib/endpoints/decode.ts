@@ -10,6 +10,7 @@ import type { KubeObject } from '../api/types.js'
 import { groupVersionString, parseGroupVersion } from '../api/types.js'
 import type { ResourceDefinition } from '../registry/resource.js'
 import { contentTypeOf, decodeBytes, summarizeData } from './negotiation.js'
+import { decodeProtobuf, protobufMediaType } from './protobuf.js'
 import type { FieldValidation } from './scope.js'
 
 const bodyMediaTypes = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']
@@ -31,14 +32,15 @@ export interface Decoded {
 export function decodeObject(req: Request, def: ResourceDefinition, fieldValidation: FieldValidation): Decoded {
   let contentType = contentTypeOf(req.headers['content-type'])
   if (contentType === '') contentType = 'application/json'
-  if (contentType !== 'application/json' && contentType !== 'application/yaml') {
+  if (contentType !== 'application/json' && contentType !== 'application/yaml' && contentType !== protobufMediaType) {
     throw errors.unsupportedMediaType(bodyMediaTypes)
   }
   const body = requestBody(req)
   const gv = groupVersionString(def)
   let value: unknown
   try {
-    value = decodeBytes(body, contentType)
+    // kubectl's typed client (create namespace, create configmap...) sends protobuf.
+    value = contentType === protobufMediaType ? decodeProtobuf(body).object : decodeBytes(body, contentType)
   } catch (err) {
     throw errors.badRequest(`the object provided is unrecognized (must be of type ${def.kind}): couldn't get version/kind; ${(err as Error).message} (${summarizeData(body)})`)
   }

@@ -2,7 +2,8 @@
  * @module lib/endpoints/negotiation
  * Content negotiation (apiserver pkg/endpoints/handlers/negotiation): which representation an
  * Accept header asks for (JSON, YAML, a meta.k8s.io Table or PartialObjectMetadata), and how a
- * request body is decoded (JSON or YAML). This server speaks no protobuf, so it never offers it.
+ * request body is decoded (JSON or YAML; protobuf bodies go to ./protobuf.ts). Responses are never
+ * protobuf: kubectl's typed client always accepts JSON as well.
  */
 import { parse as parseYAML } from 'yaml'
 import * as errors from '../api/errors.js'
