@@ -4,175 +4,17 @@
  * kubectl create among them, send): the k8s\x00 magic, the runtime.Unknown envelope, then the
  * object in the gogo-protobuf encoding of its Go struct. The result is the plain object the Go
  * JSON serializer would write for the same struct, so everything after decoding stays JSON-only.
- * Schemas live in one table of messages; a new kind is a few rows there and one in `kinds`.
+ * Schemas live in protobuf-messages.ts; a new kind is its rows there and one entry in `kinds`.
  */
+
+import { everyVersionKinds, kinds, messages } from './protobuf-messages.js'
+import type { Field, FieldType, MessageType, Scalar } from './protobuf-messages.js'
 
 export const protobufMediaType = 'application/vnd.kubernetes.protobuf'
 
+export type { Field, FieldType } from './protobuf-messages.js'
+
 const magic = Buffer.from([0x6b, 0x38, 0x73, 0x00])
-
-type Scalar = 'string' | 'int32' | 'int64' | 'bool' | 'bytes'
-type MessageType = `message:${string}`
-export type FieldType = Scalar | MessageType | `map<string,${Scalar | MessageType}>`
-
-export interface Field {
-  number: number
-  jsonName: string
-  type: FieldType
-  repeated?: boolean
-  /** The Go field is a pointer (*bool, *int64, *Time...): written only when set, then even when zero. */
-  pointer?: boolean
-  /** The Go json tag lacks omitempty: a zero value is written too (null for a nil slice or map). */
-  keepEmpty?: boolean
-}
-
-/**
- * Message schemas from the generated.proto files, with the Go json tags folded in. Rows are in Go
- * struct order, which is the order encoding/json writes keys in. A non-pointer struct field is
- * always written (omitempty never drops a struct), which is why `spec: {}` and
- * `creationTimestamp: null` appear in JSON bodies too.
- */
-const messages: Record<string, Field[]> = {
-  // k8s.io/apimachinery/pkg/runtime
-  'runtime.Unknown': [
-    { number: 1, jsonName: 'typeMeta', type: 'message:runtime.TypeMeta' },
-    { number: 2, jsonName: 'raw', type: 'bytes' },
-    { number: 3, jsonName: 'contentEncoding', type: 'string' },
-    { number: 4, jsonName: 'contentType', type: 'string' },
-  ],
-  // runtime.TypeMeta numbers apiVersion 1 and kind 2; metav1.TypeMeta has them the other way round.
-  'runtime.TypeMeta': [
-    { number: 1, jsonName: 'apiVersion', type: 'string' },
-    { number: 2, jsonName: 'kind', type: 'string' },
-  ],
-  'runtime.RawExtension': [{ number: 1, jsonName: 'raw', type: 'bytes', pointer: true }],
-  'intstr.IntOrString': [
-    { number: 1, jsonName: 'type', type: 'int64' },
-    { number: 2, jsonName: 'intVal', type: 'int32' },
-    { number: 3, jsonName: 'strVal', type: 'string' },
-  ],
-  'resource.Quantity': [{ number: 1, jsonName: 'string', type: 'string' }],
-
-  // k8s.io/apimachinery/pkg/apis/meta/v1
-  'meta.v1.Time': [
-    { number: 1, jsonName: 'seconds', type: 'int64' },
-    { number: 2, jsonName: 'nanos', type: 'int32' },
-  ],
-  'meta.v1.MicroTime': [
-    { number: 1, jsonName: 'seconds', type: 'int64' },
-    { number: 2, jsonName: 'nanos', type: 'int32' },
-  ],
-  'meta.v1.FieldsV1': [{ number: 1, jsonName: 'Raw', type: 'bytes', pointer: true }],
-  'meta.v1.ObjectMeta': [
-    { number: 1, jsonName: 'name', type: 'string' },
-    { number: 2, jsonName: 'generateName', type: 'string' },
-    { number: 3, jsonName: 'namespace', type: 'string' },
-    { number: 4, jsonName: 'selfLink', type: 'string' },
-    { number: 5, jsonName: 'uid', type: 'string' },
-    { number: 6, jsonName: 'resourceVersion', type: 'string' },
-    { number: 7, jsonName: 'generation', type: 'int64' },
-    { number: 8, jsonName: 'creationTimestamp', type: 'message:meta.v1.Time' },
-    { number: 9, jsonName: 'deletionTimestamp', type: 'message:meta.v1.Time', pointer: true },
-    { number: 10, jsonName: 'deletionGracePeriodSeconds', type: 'int64', pointer: true },
-    { number: 11, jsonName: 'labels', type: 'map<string,string>' },
-    { number: 12, jsonName: 'annotations', type: 'map<string,string>' },
-    { number: 13, jsonName: 'ownerReferences', type: 'message:meta.v1.OwnerReference', repeated: true },
-    { number: 14, jsonName: 'finalizers', type: 'string', repeated: true },
-    { number: 17, jsonName: 'managedFields', type: 'message:meta.v1.ManagedFieldsEntry', repeated: true },
-  ],
-  'meta.v1.OwnerReference': [
-    { number: 5, jsonName: 'apiVersion', type: 'string', keepEmpty: true },
-    { number: 1, jsonName: 'kind', type: 'string', keepEmpty: true },
-    { number: 3, jsonName: 'name', type: 'string', keepEmpty: true },
-    { number: 4, jsonName: 'uid', type: 'string', keepEmpty: true },
-    { number: 6, jsonName: 'controller', type: 'bool', pointer: true },
-    { number: 7, jsonName: 'blockOwnerDeletion', type: 'bool', pointer: true },
-  ],
-  'meta.v1.ManagedFieldsEntry': [
-    { number: 1, jsonName: 'manager', type: 'string' },
-    { number: 2, jsonName: 'operation', type: 'string' },
-    { number: 3, jsonName: 'apiVersion', type: 'string' },
-    { number: 4, jsonName: 'time', type: 'message:meta.v1.Time', pointer: true },
-    { number: 6, jsonName: 'fieldsType', type: 'string' },
-    { number: 7, jsonName: 'fieldsV1', type: 'message:meta.v1.FieldsV1', pointer: true },
-    { number: 8, jsonName: 'subresource', type: 'string' },
-  ],
-  'meta.v1.DeleteOptions': [
-    { number: 1, jsonName: 'gracePeriodSeconds', type: 'int64', pointer: true },
-    { number: 2, jsonName: 'preconditions', type: 'message:meta.v1.Preconditions', pointer: true },
-    { number: 3, jsonName: 'orphanDependents', type: 'bool', pointer: true },
-    { number: 4, jsonName: 'propagationPolicy', type: 'string', pointer: true },
-    { number: 5, jsonName: 'dryRun', type: 'string', repeated: true },
-    { number: 6, jsonName: 'ignoreStoreReadErrorWithClusterBreakingPotential', type: 'bool', pointer: true },
-  ],
-  'meta.v1.Preconditions': [
-    { number: 1, jsonName: 'uid', type: 'string', pointer: true },
-    { number: 2, jsonName: 'resourceVersion', type: 'string', pointer: true },
-  ],
-
-  // k8s.io/api/core/v1
-  'core.v1.Namespace': [
-    { number: 1, jsonName: 'metadata', type: 'message:meta.v1.ObjectMeta' },
-    { number: 2, jsonName: 'spec', type: 'message:core.v1.NamespaceSpec' },
-    { number: 3, jsonName: 'status', type: 'message:core.v1.NamespaceStatus' },
-  ],
-  'core.v1.NamespaceSpec': [{ number: 1, jsonName: 'finalizers', type: 'string', repeated: true }],
-  'core.v1.NamespaceStatus': [
-    { number: 1, jsonName: 'phase', type: 'string' },
-    { number: 2, jsonName: 'conditions', type: 'message:core.v1.NamespaceCondition', repeated: true },
-  ],
-  'core.v1.NamespaceCondition': [
-    { number: 1, jsonName: 'type', type: 'string', keepEmpty: true },
-    { number: 2, jsonName: 'status', type: 'string', keepEmpty: true },
-    { number: 4, jsonName: 'lastTransitionTime', type: 'message:meta.v1.Time' },
-    { number: 5, jsonName: 'reason', type: 'string' },
-    { number: 6, jsonName: 'message', type: 'string' },
-  ],
-  'core.v1.ConfigMap': [
-    { number: 1, jsonName: 'metadata', type: 'message:meta.v1.ObjectMeta' },
-    { number: 4, jsonName: 'immutable', type: 'bool', pointer: true },
-    { number: 2, jsonName: 'data', type: 'map<string,string>' },
-    { number: 3, jsonName: 'binaryData', type: 'map<string,bytes>' },
-  ],
-  'core.v1.Secret': [
-    { number: 1, jsonName: 'metadata', type: 'message:meta.v1.ObjectMeta' },
-    { number: 5, jsonName: 'immutable', type: 'bool', pointer: true },
-    { number: 2, jsonName: 'data', type: 'map<string,bytes>' },
-    { number: 4, jsonName: 'stringData', type: 'map<string,string>' },
-    { number: 3, jsonName: 'type', type: 'string' },
-  ],
-  'core.v1.ServiceAccount': [
-    { number: 1, jsonName: 'metadata', type: 'message:meta.v1.ObjectMeta' },
-    { number: 2, jsonName: 'secrets', type: 'message:core.v1.ObjectReference', repeated: true },
-    { number: 3, jsonName: 'imagePullSecrets', type: 'message:core.v1.LocalObjectReference', repeated: true },
-    { number: 4, jsonName: 'automountServiceAccountToken', type: 'bool', pointer: true },
-  ],
-  'core.v1.ObjectReference': [
-    { number: 1, jsonName: 'kind', type: 'string' },
-    { number: 2, jsonName: 'namespace', type: 'string' },
-    { number: 3, jsonName: 'name', type: 'string' },
-    { number: 4, jsonName: 'uid', type: 'string' },
-    { number: 5, jsonName: 'apiVersion', type: 'string' },
-    { number: 6, jsonName: 'resourceVersion', type: 'string' },
-    { number: 7, jsonName: 'fieldPath', type: 'string' },
-  ],
-  'core.v1.LocalObjectReference': [{ number: 1, jsonName: 'name', type: 'string' }],
-}
-
-/** Which message a top-level apiVersion and kind decode with. */
-const kinds: Record<string, Record<string, string>> = {
-  v1: {
-    Namespace: 'core.v1.Namespace',
-    ConfigMap: 'core.v1.ConfigMap',
-    Secret: 'core.v1.Secret',
-    ServiceAccount: 'core.v1.ServiceAccount',
-  },
-}
-
-/** Kinds metav1.AddToGroupVersion registers into every group version (and meta.k8s.io/v1). */
-const everyVersionKinds: Record<string, string> = {
-  DeleteOptions: 'meta.v1.DeleteOptions',
-}
 
 /** A decoded struct before JSON: scalars, bigint for int64, Buffer for bytes and nested messages. */
 type GoValue = string | number | bigint | boolean | Buffer
@@ -198,6 +40,9 @@ const customJSON: Record<string, (s: Struct, raw: Buffer) => unknown> = {
     const q = s.get(1)
     return typeof q === 'string' && q !== '' ? q : '0'
   },
+  // A named []string is a message of one repeated "items" field on the wire and the bare array
+  // in JSON; as a map value gogo allocates it, so an entry without items is [] rather than null.
+  'certificates.v1.ExtraValue': (s) => (s.get(1) as GoValue[] | undefined) ?? [],
 }
 
 /** Nesting past this is garbage or an attack, not an API object. */
@@ -262,12 +107,22 @@ function messageJSON(name: string, raw: Buffer, depth: number): unknown {
       continue
     }
     if (isMessage(f.type)) {
-      if (v === undefined && f.pointer) continue
-      out[f.jsonName] = messageJSON(messageName(f.type), (v as Buffer | undefined) ?? Buffer.alloc(0), depth + 1)
+      if (v === undefined && f.pointer) {
+        if (f.keepEmpty) out[f.jsonName] = null
+        continue
+      }
+      const value = messageJSON(messageName(f.type), (v as Buffer | undefined) ?? Buffer.alloc(0), depth + 1)
+      // An embedded struct's keys land in the outer object, at the embedding's place.
+      if (f.inline) Object.assign(out, value)
+      else out[f.jsonName] = value
       continue
     }
     if (v === undefined) {
-      if (f.pointer) continue
+      if (f.pointer) {
+        // A nil pointer without omitempty is written as null.
+        if (f.keepEmpty) out[f.jsonName] = null
+        continue
+      }
       if (f.keepEmpty) out[f.jsonName] = f.type === 'bytes' ? null : valueJSON(f.type, zeroOf(f.type as Scalar), depth)
       continue
     }
