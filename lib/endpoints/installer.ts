@@ -17,6 +17,7 @@ import { getResource } from './handlers/get.js'
 import { listResource } from './handlers/list.js'
 import { patchResource } from './handlers/patch.js'
 import type { StrategicMergePatcher } from './handlers/patch.js'
+import { getScale, patchScale, updateScale } from './handlers/scale.js'
 import { updateResource } from './handlers/update.js'
 import type { WatchServing } from './handlers/watch.js'
 import { requestQuery } from './scope.js'
@@ -125,6 +126,13 @@ export class ResourceMux {
       info,
       query: requestQuery(req, res),
       ctx: { namespace: def.namespaced ? info.namespace : '' },
+    }
+    if (info.subresource === 'scale') {
+      // Scale is its own kind (autoscaling/v1) read from and written to the declared replica paths.
+      if (!def.scale) throw errors.genericNotFound(true)
+      if (info.verb === 'get') return getScale(scope, req, res)
+      if (info.verb === 'update') return updateScale(scope, req, res)
+      return patchScale(scope, req, res)
     }
     switch (info.verb) {
       case 'get':

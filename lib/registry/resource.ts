@@ -21,6 +21,23 @@ export interface TableColumn {
   cell(obj: KubeObject, now: Date): unknown
 }
 
+/**
+ * Where a kind keeps its replica counts, for the autoscaling/v1 Scale subresource (ScaleREST of
+ * Deployments and ReplicaSets, the scale subresource of CRDs). Paths are dotted JSON paths with a
+ * leading dot, as CRDs spell them: '.spec.replicas'.
+ */
+export interface ScaleDefinition {
+  /** Read into Scale spec.replicas; Scale writes change only this field. */
+  specReplicasPath: string
+  /** Read into Scale status.replicas; 0 when absent. */
+  statusReplicasPath: string
+  /**
+   * Read into Scale status.selector: a string is taken as is (CRDs keep a serialized selector in
+   * status), a metav1.LabelSelector object is rendered as its selector string (built-ins).
+   */
+  labelSelectorPath?: string
+}
+
 export interface ResourceDefinition {
   group: string
   version: string
@@ -44,6 +61,8 @@ export interface ResourceDefinition {
   selectableFields?: Record<string, (obj: KubeObject) => string | undefined>
   /** Subresources served beside the main resource ("status", "finalize", "scale"...). */
   subresources?: string[]
+  /** The replica paths behind the "scale" subresource; "scale" must also be in subresources. */
+  scale?: ScaleDefinition
   /** Content types PATCH accepts; defaults to json-patch and merge-patch. */
   patchTypes?: readonly string[]
   /**
