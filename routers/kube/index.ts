@@ -9,23 +9,46 @@ import { isStatusError } from '../../lib/api/errors.js'
 import { aggregatedDiscovery, apiVersions } from '../../lib/endpoints/discovery/documents.js'
 import { writeDiscovery } from '../../lib/endpoints/discovery/handlers.js'
 import type { RequestInfo } from '../../lib/endpoints/request-info.js'
-import { jsonPatchType, mergePatchType, strategicMergePatchType } from '../../lib/endpoints/handlers/patch.js'
 import type { ResourceDefinition } from '../../lib/registry/resource.js'
 import type { Store } from '../../lib/registry/store.js'
 import type { CompletedConfig } from '../../lib/server/config.js'
 import type { DelegationTarget } from '../../lib/server/generic-server.js'
 import { GenericServer } from '../../lib/server/generic-server.js'
-import { fieldChecker } from '../../openapi/field-checker.js'
+import { appsResources } from './apps/index.js'
+import { typedResource } from './typed.js'
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js'
 import { runNamespaceController } from './controllers/namespace-controller.js'
 import { configmaps } from './core/configmaps.js'
+import { endpoints } from './core/endpoints.js'
+import { events } from './core/events.js'
+import { limitranges } from './core/limitranges.js'
 import { namespaces } from './core/namespaces.js'
+import { nodes } from './core/nodes.js'
+import { persistentvolumeclaims } from './core/persistentvolumeclaims.js'
+import { persistentvolumes } from './core/persistentvolumes.js'
+import { podtemplates } from './core/podtemplates.js'
+import { resourcequotas } from './core/resourcequotas.js'
+import { secrets } from './core/secrets.js'
+import { serviceaccounts } from './core/serviceaccounts.js'
 
 /** The built-in resources this server declares. */
-export const builtinResources: readonly ResourceDefinition[] = [namespaces, configmaps]
+export const builtinResources: readonly ResourceDefinition[] = [
+  namespaces,
+  configmaps,
+  secrets,
+  serviceaccounts,
+  endpoints,
+  podtemplates,
+  events,
+  limitranges,
+  resourcequotas,
+  nodes,
+  persistentvolumes,
+  persistentvolumeclaims,
+  ...appsResources,
+]
 
-/** What PATCH accepts on built-in kinds (apply-patch comes with server-side apply). */
-export const builtinPatchTypes: readonly string[] = [jsonPatchType, mergePatchType, strategicMergePatchType]
+export { builtinPatchTypes } from './typed.js'
 
 /** Namespaces every cluster has (the system namespaces controller creates them). */
 export const systemNamespaces: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease']
@@ -43,11 +66,9 @@ export class KubeServer extends GenericServer {
     const stores = new Map<string, Store>()
     for (const def of builtinResources) {
       // Built-in kinds are typed: unknown fields are checked and strategic merge patch applies.
-      const checked: ResourceDefinition =
-        def.schema && 'model' in def.schema ? { ...def, checkFields: fieldChecker(def.schema.model, def.kind), patchTypes: def.patchTypes ?? builtinPatchTypes } : def
-      stores.set(def.resource, this.installResource(checked))
+      stores.set(`${def.group}/${def.resource}`, this.installResource(typedResource(def)))
     }
-    this.namespaces = stores.get('namespaces')!
+    this.namespaces = stores.get('/namespaces')!
     config.admission.push(namespaceLifecycle(() => this.namespaces))
 
     // /api: the legacy APIVersions, or the core group in aggregated discovery.
