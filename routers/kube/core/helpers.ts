@@ -61,11 +61,6 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual((a as JsonMap)[k], (b as JsonMap)[k]))
 }
 
-/** The status field of a Go struct: always written (a non-pointer struct), `{}` when empty. */
-export function statusOf(obj: KubeObject): JsonMap {
-  return ensureMap(obj, 'status')
-}
-
 // ---------------------------------------------------------------------------------------------
 // The status subresource split (the *StatusStrategy PrepareForUpdate pairs).
 // ---------------------------------------------------------------------------------------------
@@ -344,12 +339,9 @@ export function scaledValue(q: Pick<Quantity, 'mantissa' | 'exponent'>, scale: n
   return q.mantissa < 0n ? t - 1n : t + 1n
 }
 
-/** The zero Quantity's String(). */
-export const zeroQuantityText = '0'
-
-/** Quantity.String() of a stored (already canonical) value, "0" when missing or unparsable. */
+/** Quantity.String() of a stored value; a missing one is the zero Quantity, "0". */
 export function quantityText(v: unknown): string {
-  if (v === undefined || v === null) return zeroQuantityText
+  if (v === undefined || v === null) return '0'
   const q = parseQuantity(v)
   return typeof q === 'string' ? String(v) : q.text
 }
@@ -502,14 +494,6 @@ export function quantitiesOf(m: unknown): [string, Quantity][] {
 // ---------------------------------------------------------------------------------------------
 // Small value checks several kinds share.
 // ---------------------------------------------------------------------------------------------
-
-/** IsValidPortNum */
-export function isValidPortNum(port: unknown): string[] {
-  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : ['must be between 1 and 65535, inclusive']
-}
-
-/** supportedPortProtocols, sorted as sets.List sorts them. */
-export const supportedPortProtocols: readonly string[] = ['SCTP', 'TCP', 'UDP']
 
 /** supportedAccessModes, sorted. */
 export const supportedAccessModes: readonly string[] = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod']

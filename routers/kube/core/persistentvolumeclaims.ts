@@ -36,6 +36,7 @@ import {
 } from './helpers.js'
 import type { Quantity } from './helpers.js'
 import { betaStorageClassAnnotation } from './persistentvolumes.js'
+import { applyPersistentVolumeClaimDefaults } from './pod-defaults.js'
 
 const immutableSpecMsg = 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'
 
@@ -59,12 +60,10 @@ function storageRequest(obj: KubeObject): Quantity | undefined {
  * an unbound claim right after create, so a claim shows Pending here as it does in a cluster.
  */
 function defaultClaim(obj: KubeObject): void {
-  const s = ensureMap(obj, 'spec')
-  const resources = ensureMap(s, 'resources')
+  // resources is a non-pointer struct: always written, {} when empty.
+  const resources = ensureMap(ensureMap(obj, 'spec'), 'resources')
   assertQuantities('PersistentVolumeClaim', [resources['requests'], resources['limits'], status(obj)['capacity'], status(obj)['allocatedResources']])
-  if (s['volumeMode'] === undefined || s['volumeMode'] === null) s['volumeMode'] = 'Filesystem'
-  const st = ensureMap(obj, 'status')
-  if (!st['phase']) st['phase'] = 'Pending'
+  applyPersistentVolumeClaimDefaults(obj)
 }
 
 function copyRef(from: JsonMap, withNamespace: boolean): JsonMap {
