@@ -45,8 +45,13 @@ const createdAtColumn: TableColumn = {
   cell: (obj) => obj.metadata.creationTimestamp ?? null,
 }
 
+/** The standard Name column, for declarations that place it themselves (events print it last, wide only). */
+export const tableNameColumn: TableColumn = nameColumn
+
 function columnsOf(def: ResourceDefinition): TableColumn[] {
-  return [nameColumn, ...(def.tableColumns && def.tableColumns.length > 0 ? def.tableColumns : [createdAtColumn])]
+  const declared = def.tableColumns ?? []
+  if (declared.some((c) => c.format === 'name')) return declared
+  return [nameColumn, ...(declared.length > 0 ? declared : [createdAtColumn])]
 }
 
 function columnDefinition(c: TableColumn): TableColumnDefinition {

@@ -9,6 +9,7 @@ import * as field from '../../../lib/api/field-errors.js'
 import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { isDNS1123Subdomain, isQualifiedName } from '../../../lib/api/validation.js'
+import { tableNameColumn } from '../../../lib/registry/table.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import { ensureMap, isMap, mapOf, strOf, timestampSince } from './helpers.js'
 
@@ -138,6 +139,8 @@ export const events: ResourceDefinition = {
     { name: 'Message', type: 'string', description: 'A human-readable description of the status of this operation.', cell: (o) => strOf(o, 'message').trim() },
     { name: 'First Seen', type: 'string', priority: 1, description: 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', cell: (o, now) => firstSeen(o, now) },
     { name: 'Count', type: 'string', priority: 1, description: 'The number of times this event has occurred.', cell: (o) => eventCount(o) },
+    // kube's event printer has Name last and wide-only.
+    { ...tableNameColumn, priority: 1 },
   ],
   selectableFields: {
     'involvedObject.kind': (o) => strOf(involved(o), 'kind'),
