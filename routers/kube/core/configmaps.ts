@@ -73,7 +73,7 @@ export const configmaps: ResourceDefinition = {
   shortNames: ['cm'],
   schema: { model: 'V1ConfigMap' },
   tableColumns: [
-    { name: 'Data', type: 'integer', description: 'Data contains the configuration data.', cell: (o) => Object.keys(mapOf(o, 'data')).length + Object.keys(mapOf(o, 'binaryData')).length },
+    { name: 'Data', type: 'string', description: 'Data contains the configuration data.', cell: (o) => Object.keys(mapOf(o, 'data')).length + Object.keys(mapOf(o, 'binaryData')).length },
     { name: 'Age', type: 'string', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', cell: (o, now) => ageCell(o.metadata.creationTimestamp, now) },
   ],
   strategy: {
