@@ -42,6 +42,21 @@ const subresourceVerbs: Record<string, readonly Verb[]> = {
   status: ['get', 'patch', 'update'],
   finalize: ['update'],
   scale: ['get', 'patch', 'update'],
+  // POST pods/<name>/binding; served only by a declaration's own handler (see ResourceHandlers).
+  binding: ['create'],
+}
+
+/** Serves one request; `next` runs the generic handler the installer would have used. */
+export type ResourceHandler = (scope: RequestScope, req: Request, res: Response, next: () => Promise<void>) => Promise<void>
+
+/**
+ * What a declaration may add beyond ResourceDefinition for verbs the generic handlers cannot
+ * serve: keys are a verb ("create") or "<subresource>/<verb>" ("binding/create"). Kept here, not
+ * in the registry types, because only the installer reads it (Pod binding, the Service allocator
+ * syncing before writes).
+ */
+export interface ResourceHandlers {
+  handlers?: Readonly<Record<string, ResourceHandler>>
 }
 
 /** Told about every resource that is added or removed, so OpenAPI and discovery follow at run time. */
@@ -127,6 +142,13 @@ export class ResourceMux {
       query: requestQuery(req, res),
       ctx: { namespace: def.namespaced ? info.namespace : '' },
     }
+    const own = (def as ResourceDefinition & ResourceHandlers).handlers?.[info.subresource ? `${info.subresource}/${info.verb}` : info.verb]
+    if (own) return own(scope, req, res, () => this.serveGeneric(scope, req, res))
+    return this.serveGeneric(scope, req, res)
+  }
+
+  private async serveGeneric(scope: RequestScope, req: Request, res: Response): Promise<void> {
+    const { def, info } = scope
     if (info.subresource === 'scale') {
       // Scale is its own kind (autoscaling/v1) read from and written to the declared replica paths.
       if (!def.scale) throw errors.genericNotFound(true)
