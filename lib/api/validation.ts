@@ -701,3 +701,12 @@ export function validateObjectMetaUpdate(newObjectMeta: ObjectMeta, oldObjectMet
   return errs
 }
 
+/** InclusiveRangeError from util/validation. */
+export function inclusiveRangeError(lo: number, hi: number): string {
+  return `must be between ${lo} and ${hi}, inclusive`
+}
+
+/** IsValidPortNum: a port number from 1 to 65535. */
+export function isValidPortNum(port: unknown): string[] {
+  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : [inclusiveRangeError(1, 65535)]
+}

@@ -14,7 +14,9 @@ import type { Store } from '../../lib/registry/store.js'
 import type { CompletedConfig } from '../../lib/server/config.js'
 import type { DelegationTarget } from '../../lib/server/generic-server.js'
 import { GenericServer } from '../../lib/server/generic-server.js'
+import { admissionRegistrationResources } from './admissionregistration/index.js'
 import { appsResources } from './apps/index.js'
+import { rbacResources } from './rbac/index.js'
 import { typedResource } from './typed.js'
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js'
 import { runNamespaceController } from './controllers/namespace-controller.js'
@@ -46,6 +48,8 @@ export const builtinResources: readonly ResourceDefinition[] = [
   persistentvolumes,
   persistentvolumeclaims,
   ...appsResources,
+  ...rbacResources,
+  ...admissionRegistrationResources,
 ]
 
 export { builtinPatchTypes } from './typed.js'

@@ -8,7 +8,7 @@
  */
 import * as field from '../../../lib/api/field-errors.js'
 import type { FieldError } from '../../../lib/api/field-errors.js'
-import { emptyError, isDNS1123Label, isDNS1123Subdomain, maxLenError, validateAnnotations, validateLabels } from '../../../lib/api/validation.js'
+import { emptyError, inclusiveRangeError, isDNS1123Label, isDNS1123Subdomain, isValidPortNum, maxLenError, validateAnnotations, validateLabels } from '../../../lib/api/validation.js'
 
 type Obj = Record<string, unknown>
 
@@ -32,10 +32,7 @@ function stringMap(v: unknown): Record<string, string> | undefined {
   return isObj(v) ? (v as Record<string, string>) : undefined
 }
 
-/** InclusiveRangeError */
-export function inclusiveRangeError(lo: number, hi: number): string {
-  return `must be between ${lo} and ${hi}, inclusive`
-}
+export { inclusiveRangeError }
 
 /** ValidateDNS1123Label: one Invalid per message. */
 function validateDNS1123Label(value: string, path: string): FieldError[] {
@@ -57,9 +54,6 @@ function isValidPortName(port: string): string[] {
   return errs
 }
 
-function isValidPortNum(port: number): string[] {
-  return port >= 1 && port <= 65535 ? [] : [inclusiveRangeError(1, 65535)]
-}
 
 const supportedPortProtocols = ['SCTP', 'TCP', 'UDP']
 

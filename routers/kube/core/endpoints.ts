@@ -8,17 +8,13 @@ import { isIP } from 'node:net'
 import * as field from '../../../lib/api/field-errors.js'
 import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../../../lib/api/validation.js'
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidPortNum } from '../../../lib/api/validation.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import { ageColumn, isMap, listOf, strOf } from './helpers.js'
 
 /** supportedPortProtocols, sorted as sets.List sorts them. */
 const supportedPortProtocols: readonly string[] = ['SCTP', 'TCP', 'UDP']
 
-/** IsValidPortNum */
-function isValidPortNum(port: unknown): string[] {
-  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : ['must be between 1 and 65535, inclusive']
-}
 
 /** The bytes of an address as netutils.ParseIPSloppy reads it (IPv4 may carry leading zeros). */
 function parseIPSloppy(s: string): number[] | undefined {
