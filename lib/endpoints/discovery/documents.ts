@@ -41,6 +41,7 @@ const subresourceVerbs: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
   scale: ['get', 'patch', 'update'],
   finalize: ['update'],
+  binding: ['create'],
 }
 
 function sortedVerbs(def: ResourceDefinition): string[] {
