@@ -32,6 +32,7 @@ import { podtemplates } from './core/podtemplates.js'
 import { resourcequotas } from './core/resourcequotas.js'
 import { secrets } from './core/secrets.js'
 import { serviceaccounts } from './core/serviceaccounts.js'
+import { workloadCoreResources } from './core/workloads.js'
 
 /** The built-in resources this server declares. */
 export const builtinResources: readonly ResourceDefinition[] = [
@@ -47,6 +48,7 @@ export const builtinResources: readonly ResourceDefinition[] = [
   nodes,
   persistentvolumes,
   persistentvolumeclaims,
+  ...workloadCoreResources,
   ...appsResources,
   ...rbacResources,
   ...admissionRegistrationResources,
