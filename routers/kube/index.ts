@@ -16,6 +16,11 @@ import type { DelegationTarget } from '../../lib/server/generic-server.js'
 import { GenericServer } from '../../lib/server/generic-server.js'
 import { admissionRegistrationResources } from './admissionregistration/index.js'
 import { appsResources } from './apps/index.js'
+import { autoscalingResources } from './autoscaling/index.js'
+import { batchResources } from './batch/index.js'
+import { miscResources } from './misc/index.js'
+import { networkingResources } from './networking/index.js'
+import { policyResources } from './policy/index.js'
 import { rbacResources } from './rbac/index.js'
 import { typedResource } from './typed.js'
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js'
@@ -50,6 +55,11 @@ export const builtinResources: readonly ResourceDefinition[] = [
   persistentvolumeclaims,
   ...workloadCoreResources,
   ...appsResources,
+  ...batchResources,
+  ...autoscalingResources,
+  ...policyResources,
+  ...networkingResources,
+  ...miscResources,
   ...rbacResources,
   ...admissionRegistrationResources,
 ]
