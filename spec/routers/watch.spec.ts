@@ -134,6 +134,22 @@ describe('watch', () => {
     s.close()
   })
 
+  it('sends initial events then the initial-events-end bookmark for sendInitialEvents=true', async () => {
+    await send(running.url, 'POST', cms, { metadata: { name: 'wl1', labels: { wl: 'yes' } } })
+    const s = await watch(running.url, `${cms}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&labelSelector=wl%3Dyes`)
+    const added = await s.next()
+    expect(added.type).to.equal('ADDED')
+    const end = await s.next()
+    expect(end.type).to.equal('BOOKMARK')
+    const meta = end.object['metadata'] as { annotations: Record<string, string>; resourceVersion: string }
+    expect(meta.annotations['k8s.io/initial-events-end']).to.equal('true')
+    await send(running.url, 'POST', cms, { metadata: { name: 'wl2', labels: { wl: 'yes' } } })
+    const next = await s.next()
+    expect(next.type).to.equal('ADDED')
+    expect((next.object['metadata'] as Record<string, string>)['name']).to.equal('wl2')
+    s.close()
+  })
+
   it('ends the stream at timeoutSeconds', async () => {
     const s = await watch(running.url, `${cms}?watch=true&timeoutSeconds=1&resourceVersion=0&fieldSelector=metadata.name%3Dnone`)
     await s.ended

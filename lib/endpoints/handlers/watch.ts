@@ -29,10 +29,23 @@ export interface WatchServing {
 export async function serveWatch(scope: RequestScope, req: Request, res: Response, opts: ListOptions, serving: WatchServing): Promise<void> {
   const n = negotiateOutput(req.headers.accept, { transforms: ['Table'] })
   let watcher: Watcher
+  // sendInitialEvents (WatchList): the current state as ADDED events, then a bookmark that marks
+  // their end, then changes from that revision on. client-go 1.35's reflector relies on it.
+  let initial: WatchEvent[] = []
   try {
+    let resourceVersion = opts.resourceVersion
+    if (opts.sendInitialEvents) {
+      const list = await scope.store.list(scope.ctx, { predicate: opts.predicate })
+      resourceVersion = list.metadata.resourceVersion
+      initial = list.items.map((object) => ({ type: 'ADDED', object }))
+      initial.push({
+        type: 'BOOKMARK',
+        object: { metadata: { resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } } },
+      })
+    }
     watcher = await scope.store.watch(scope.ctx, {
       predicate: opts.predicate,
-      resourceVersion: opts.resourceVersion,
+      resourceVersion,
       bookmarkIntervalMs: opts.allowWatchBookmarks ? serving.bookmarkIntervalMs : undefined,
     })
   } catch (err) {
@@ -61,6 +74,11 @@ export async function serveWatch(scope: RequestScope, req: Request, res: Respons
   const includeObject = n.transform === 'Table' ? includeObjectOption(scope.query) : 'Metadata'
   let first = true
   try {
+    for (const event of initial) {
+      const out = toWire(scope, event, n, includeObject, first)
+      if (out.type !== 'BOOKMARK') first = false
+      res.write(encode(out, 'application/json'))
+    }
     for await (const event of watcher) {
       const out = toWire(scope, event, n, includeObject, first)
       if (out.type !== 'BOOKMARK') first = false
