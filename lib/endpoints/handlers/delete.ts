@@ -13,6 +13,7 @@ import type { Preconditions } from '../../storage/interface.js'
 import type { DeleteParams } from '../../registry/store.js'
 import { requestBody } from '../decode.js'
 import { contentTypeOf, decodeBytes, negotiateOutput } from '../negotiation.js'
+import { decodeProtobuf, protobufMediaType } from '../protobuf.js'
 import { writeObject } from '../response-writers.js'
 import type { RequestScope } from '../scope.js'
 import { parseListOptions } from './list-options.js'
@@ -36,8 +37,10 @@ export function parseDeleteOptions(req: Request, query: URLSearchParams): Delete
   const body = requestBody(req)
   if (body.length > 0) {
     let value: unknown
+    const contentType = contentTypeOf(req.headers['content-type']) || 'application/json'
     try {
-      value = decodeBytes(body, contentTypeOf(req.headers['content-type']) || 'application/json')
+      // client-go sends DeleteOptions as protobuf (helm uninstall does).
+      value = contentType === protobufMediaType ? decodeProtobuf(body).object : decodeBytes(body, contentType)
     } catch (err) {
       throw errors.badRequest(`the object provided is unrecognized (must be of type DeleteOptions): couldn't get version/kind; ${(err as Error).message}`)
     }
