@@ -97,7 +97,7 @@ describe('batch, autoscaling, policy, networking and small groups', () => {
       expect(bad.body.message).to.equal('CronJob.batch "bad" is invalid: spec.schedule: Invalid value: "* * *": expected exactly 5 fields, found 3: [* * *]')
       expect(await columns(chain.app, `${base}/cronjobs`)).to.deep.equal(['Name', 'Schedule', 'Timezone', 'Suspend', 'Active', 'Last Schedule', 'Age', 'Containers', 'Images', 'Selector'])
       const table = await request(chain.app).get(`${base}/cronjobs`).set('Accept', tableAccept)
-      expect(table.body.rows[0].cells.slice(0, 6)).to.deep.equal(['hello', '*/5 * * * *', '<none>', false, 0, '<none>'])
+      expect(table.body.rows[0].cells.slice(0, 6)).to.deep.equal(['hello', '*/5 * * * *', '<none>', 'False', 0, '<none>'])
     })
 
     it('parses schedules as robfig/cron does', () => {

@@ -163,7 +163,16 @@ export const cronjobs: ResourceDefinition = {
   tableColumns: [
     { name: 'Schedule', type: 'string', description: 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.', cell: (o) => str(specOf(o)['schedule']) },
     { name: 'Timezone', type: 'string', description: 'The time zone name for the given schedule.', cell: (o) => str(specOf(o)['timeZone']) || '<none>' },
-    { name: 'Suspend', type: 'boolean', description: 'This flag tells the controller to suspend subsequent executions.', cell: (o) => specOf(o)['suspend'] === true },
+    {
+      name: 'Suspend',
+      type: 'boolean',
+      description: 'This flag tells the controller to suspend subsequent executions.',
+      // printBoolPtr: the cell is the text "True"/"False"/"<unset>", though the column is boolean.
+      cell: (o) => {
+        const suspend = specOf(o)['suspend']
+        return suspend === undefined || suspend === null ? '<unset>' : suspend === true ? 'True' : 'False'
+      },
+    },
     {
       name: 'Active',
       type: 'integer',
