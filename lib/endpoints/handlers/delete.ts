@@ -105,5 +105,5 @@ export async function deleteCollection(scope: RequestScope, req: Request, res: R
   const params = parseDeleteOptions(req, scope.query)
   const listOpts = parseListOptions(scope.def, scope.query, false)
   const list = await scope.store.deleteCollection(scope.ctx, { ...params, predicate: listOpts.predicate, name: listOpts.name })
-  writeList(scope, res, list, n)
+  await writeList(scope, res, list, n)
 }

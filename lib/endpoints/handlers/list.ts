@@ -19,5 +19,5 @@ export async function listResource(scope: RequestScope, req: Request, res: Respo
   }
   const n = negotiateOutput(req.headers.accept, { transforms: ['Table', 'PartialObjectMetadataList'] })
   const list = await scope.store.list(scope.ctx, opts)
-  writeList(scope, res, list, n)
+  await writeList(scope, res, list, n)
 }
