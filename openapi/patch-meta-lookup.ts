@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../lib/api/types.js'
 import * as errors from '../lib/api/errors.js'
+import { strategicMergePatchStatusError } from '../lib/endpoints/handlers/patch.js'
 import type { StrategicMergePatcher } from '../lib/endpoints/handlers/patch.js'
 import { StrategicMergePatchError, strategicMergePatch } from '../lib/endpoints/strategic-merge-patch.js'
 import type { PatchMeta, PatchMetaLookup } from '../lib/endpoints/strategic-merge-patch.js'
@@ -59,12 +60,8 @@ export function schemaStrategicMergePatcher(): StrategicMergePatcher {
     try {
       return strategicMergePatch(current, patch, lookup) as KubeObject
     } catch (err) {
-      if (!(err instanceof StrategicMergePatchError)) throw err
-      if (err.code === 400) throw errors.badRequest(err.message)
-      if (err.code === 422) {
-        throw new errors.StatusError({ code: 422, reason: 'Invalid', message: err.message, details: { name: scope.info.name, group: scope.def.group || undefined, kind: scope.def.resource } })
-      }
-      throw errors.internalError(err)
+      if (err instanceof StrategicMergePatchError) throw strategicMergePatchStatusError(err, scope)
+      throw err
     }
   }
 }

@@ -15,6 +15,7 @@ import { contentTypeOf, decodeBytes, negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
 import { writeOptions } from '../scope.js'
 import type { RequestScope } from '../scope.js'
+import type { StrategicMergePatchError } from '../strategic-merge-patch.js'
 
 export const jsonPatchType = 'application/json-patch+json'
 export const mergePatchType = 'application/merge-patch+json'
@@ -81,7 +82,8 @@ export async function patchResource(scope: RequestScope, req: Request, res: Resp
   writeObject(res, 200, result.object, n.mediaType)
 }
 
-function applyPatch(contentType: string, current: KubeObject, patch: unknown, scope: RequestScope, smp?: StrategicMergePatcher): KubeObject {
+/** Applies a decoded patch document of the given type to a copy of the current object. */
+export function applyPatch(contentType: string, current: KubeObject, patch: unknown, scope: RequestScope, smp?: StrategicMergePatcher): KubeObject {
   if (contentType === jsonPatchType) {
     try {
       return fastJsonPatch.applyPatch(current, patch as Operation[], true, true).newDocument
@@ -94,11 +96,23 @@ function applyPatch(contentType: string, current: KubeObject, patch: unknown, sc
 }
 
 /** NewGenericServerResponse(422, ...): the text kubectl prints for a JSON patch that cannot apply. */
-function unprocessable(scope: RequestScope, message: string): errors.StatusError {
+export function unprocessable(scope: RequestScope, message: string): errors.StatusError {
   return new errors.StatusError({
     code: 422,
     reason: 'Invalid',
     message: 'the server rejected our request due to an error in our request',
     details: { name: scope.info.name, group: scope.def.group || undefined, kind: scope.def.resource, causes: [{ reason: 'UnexpectedServerResponse', message }] },
   })
+}
+
+/**
+ * The Status for a strategic merge patch that cannot apply: kube answers 400 for malformed
+ * documents, 422 for lists of lists, and passes everything else through as a 500.
+ */
+export function strategicMergePatchStatusError(err: StrategicMergePatchError, scope: RequestScope): errors.StatusError {
+  if (err.code === 400) return errors.badRequest(err.message)
+  if (err.code === 422) {
+    return new errors.StatusError({ code: 422, reason: 'Invalid', message: err.message, details: { name: scope.info.name, group: scope.def.group || undefined, kind: scope.def.resource } })
+  }
+  return errors.internalError(err)
 }

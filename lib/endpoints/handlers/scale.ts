@@ -8,9 +8,6 @@
  * still runs: status kept, generation bumped, object validated.
  */
 import type { Request, Response } from 'express'
-import fastJsonPatch from 'fast-json-patch'
-import type { Operation } from 'fast-json-patch'
-import jsonMergePatch from 'json-merge-patch'
 import * as errors from '../../api/errors.js'
 import * as field from '../../api/field-errors.js'
 import type { FieldError } from '../../api/field-errors.js'
@@ -25,7 +22,8 @@ import { addWarnings, writeObject } from '../response-writers.js'
 import { writeOptions } from '../scope.js'
 import type { RequestScope } from '../scope.js'
 import { StrategicMergePatchError, strategicMergePatch, tableLookup } from '../strategic-merge-patch.js'
-import { applyPatchType, defaultPatchTypes, jsonPatchType, strategicMergePatchType } from './patch.js'
+import { applyPatch, applyPatchType, defaultPatchTypes, jsonPatchType, strategicMergePatchStatusError } from './patch.js'
+import type { StrategicMergePatcher } from './patch.js'
 import { writeSingle } from './transform.js'
 
 export const scaleGroupVersion = 'autoscaling/v1'
@@ -379,36 +377,16 @@ export async function patchScale(scope: RequestScope, req: Request, res: Respons
   writeObject(res, 200, result.scale, n.mediaType)
 }
 
-function applyScalePatch(scope: RequestScope, contentType: string, current: KubeObject, patch: unknown): KubeObject {
-  if (contentType === jsonPatchType) {
-    try {
-      return fastJsonPatch.applyPatch(current, patch as Operation[], true, true).newDocument
-    } catch (err) {
-      throw unprocessable(scope, (err as Error).message.split('\n')[0] ?? String(err))
-    }
+/** Scale has no merge keys of its own; ObjectMeta's (finalizers, ownerReferences) still apply. */
+const scaleStrategicMerge: StrategicMergePatcher = (current, patch, scope) => {
+  try {
+    return strategicMergePatch(current, patch, tableLookup({})) as KubeObject
+  } catch (err) {
+    if (err instanceof StrategicMergePatchError) throw strategicMergePatchStatusError(err, scope)
+    throw err
   }
-  if (contentType === strategicMergePatchType) {
-    // Scale has no merge keys of its own; ObjectMeta's (finalizers, ownerReferences) still apply.
-    try {
-      return strategicMergePatch(current, patch as Record<string, unknown>, tableLookup({})) as KubeObject
-    } catch (err) {
-      if (!(err instanceof StrategicMergePatchError)) throw err
-      if (err.code === 400) throw errors.badRequest(err.message)
-      if (err.code === 422) {
-        throw new errors.StatusError({ code: 422, reason: 'Invalid', message: err.message, details: { name: scope.info.name, group: scope.def.group || undefined, kind: scope.def.resource } })
-      }
-      throw errors.internalError(err)
-    }
-  }
-  return jsonMergePatch.apply(current, patch) as KubeObject
 }
 
-/** NewGenericServerResponse(422, ...), as the main patch handler answers a JSON patch that cannot apply. */
-function unprocessable(scope: RequestScope, message: string): errors.StatusError {
-  return new errors.StatusError({
-    code: 422,
-    reason: 'Invalid',
-    message: 'the server rejected our request due to an error in our request',
-    details: { name: scope.info.name, group: scope.def.group || undefined, kind: scope.def.resource, causes: [{ reason: 'UnexpectedServerResponse', message }] },
-  })
+function applyScalePatch(scope: RequestScope, contentType: string, current: KubeObject, patch: unknown): KubeObject {
+  return applyPatch(contentType, current, patch, scope, scaleStrategicMerge)
 }
