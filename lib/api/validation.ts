@@ -630,7 +630,7 @@ export function validateObjectMeta(objectMeta: ObjectMeta, opts: ObjectMetaValid
 }
 
 /** apiequality.Semantic.DeepEqual on decoded JSON: structural equality. */
-function jsonEqual(a: unknown, b: unknown): boolean {
+export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
   if (Array.isArray(a) !== Array.isArray(b)) return false

@@ -5,6 +5,7 @@
  * declaration; without any, the default convertor's Name + Created At (registry/rest/table.go).
  */
 import type { KubeObject, ListMeta } from '../api/types.js'
+import { ageCell } from './duration.js'
 import type { ResourceDefinition, TableColumn } from './resource.js'
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object'
@@ -43,6 +44,18 @@ const createdAtColumn: TableColumn = {
   type: 'date',
   description: 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata',
   cell: (obj) => obj.metadata.creationTimestamp ?? null,
+}
+
+/** metav1.ObjectMeta{}.SwaggerDoc()["creationTimestamp"], the Age column's description. */
+export const creationTimestampDescription =
+  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata'
+
+/** The Age column nearly every printer ends with (translateTimestampSince). */
+export const ageColumn: TableColumn = {
+  name: 'Age',
+  type: 'string',
+  description: creationTimestampDescription,
+  cell: (o, now) => ageCell(o.metadata.creationTimestamp, now),
 }
 
 /** The standard Name column, for declarations that place it themselves (events print it last, wide only). */

@@ -11,7 +11,6 @@ import { labelSelectorFromObject } from '../../../lib/api/labels.js'
 import type { LabelSelector, LabelSelectorObject } from '../../../lib/api/labels.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { compareStrings, goQuote, goStringSlice, IS_NEGATIVE_ERROR_MSG, regexError, validateLabelSelector } from '../../../lib/api/validation.js'
-import { ageCell } from '../../../lib/registry/duration.js'
 import type { TableColumn } from '../../../lib/registry/resource.js'
 import { validatePodTemplateSpec } from './pod-template.js'
 
@@ -295,15 +294,7 @@ export function keepSpec(obj: KubeObject, old: KubeObject): void {
 // Printing (pkg/printers/internalversion/printers.go)
 // ---------------------------------------------------------------------------------------------
 
-export const creationTimestampDescription =
-  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata'
-
-export const ageColumn: TableColumn = {
-  name: 'Age',
-  type: 'string',
-  description: creationTimestampDescription,
-  cell: (o, now) => ageCell(o.metadata.creationTimestamp, now),
-}
+export { ageColumn, creationTimestampDescription } from '../../../lib/registry/table.js'
 
 function templateContainers(o: KubeObject): Obj[] {
   const containers = objOf(objOf(objOf(o['spec'])['template'])['spec'])['containers']

@@ -6,7 +6,7 @@
 import * as field from '../../../lib/api/field-errors.js'
 import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
-import { ageCell } from '../../../lib/registry/duration.js'
+import { ageColumn } from '../../../lib/registry/table.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 
 const configKeyFmt = /^[-._a-zA-Z0-9]+$/
@@ -74,7 +74,7 @@ export const configmaps: ResourceDefinition = {
   schema: { model: 'V1ConfigMap' },
   tableColumns: [
     { name: 'Data', type: 'string', description: 'Data contains the configuration data.', cell: (o) => Object.keys(mapOf(o, 'data')).length + Object.keys(mapOf(o, 'binaryData')).length },
-    { name: 'Age', type: 'string', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', cell: (o, now) => ageCell(o.metadata.creationTimestamp, now) },
+    ageColumn,
   ],
   strategy: {
     validate: (_ctx, obj) => validateConfigMap(obj),

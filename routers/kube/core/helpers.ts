@@ -9,8 +9,7 @@ import * as field from '../../../lib/api/field-errors.js'
 import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { goQuote, isQualifiedName } from '../../../lib/api/validation.js'
-import { ageCell, humanDuration } from '../../../lib/registry/duration.js'
-import type { TableColumn } from '../../../lib/registry/resource.js'
+import { humanDuration } from '../../../lib/registry/duration.js'
 
 // ---------------------------------------------------------------------------------------------
 // Plain JSON access: objects arrive as decoded JSON, so every read tolerates a missing or
@@ -51,15 +50,7 @@ export function ensureMap(obj: JsonMap, key: string): JsonMap {
 }
 
 /** apiequality.Semantic.DeepEqual on decoded JSON (quantities are canonical by then). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
-  if (Array.isArray(a) !== Array.isArray(b)) return false
-  const ka = Object.keys(a)
-  const kb = Object.keys(b)
-  if (ka.length !== kb.length) return false
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual((a as JsonMap)[k], (b as JsonMap)[k]))
-}
+export { jsonEqual } from '../../../lib/api/validation.js'
 
 // ---------------------------------------------------------------------------------------------
 // The status subresource split (the *StatusStrategy PrepareForUpdate pairs).
@@ -92,17 +83,7 @@ export function keepAllButStatus(obj: KubeObject, old: KubeObject): void {
 // Table columns (pkg/printers/internalversion/printers.go)
 // ---------------------------------------------------------------------------------------------
 
-/** metav1.ObjectMeta{}.SwaggerDoc()["creationTimestamp"], the Age column's description. */
-export const creationTimestampDescription =
-  'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata'
-
-/** The Age column every printer ends (or nearly ends) with: translateTimestampSince. */
-export const ageColumn: TableColumn = {
-  name: 'Age',
-  type: 'string',
-  description: creationTimestampDescription,
-  cell: (o, now) => ageCell(o.metadata.creationTimestamp, now),
-}
+export { ageColumn, creationTimestampDescription } from '../../../lib/registry/table.js'
 
 /** translateTimestampSince for any timestamp field: "<unknown>" when unset. */
 export function timestampSince(ts: unknown, now: Date): string {

@@ -9,7 +9,7 @@ import * as field from '../../../lib/api/field-errors.js'
 import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { isQualifiedName } from '../../../lib/api/validation.js'
-import { ageCell } from '../../../lib/registry/duration.js'
+import { ageColumn } from '../../../lib/registry/table.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 
 export const namespaceFinalizer = 'kubernetes'
@@ -60,7 +60,7 @@ export const namespaces: ResourceDefinition = {
   nameValidation: 'label',
   tableColumns: [
     { name: 'Status', type: 'string', description: 'The status of the namespace', cell: (o) => (o['status'] as { phase?: string } | undefined)?.phase ?? '' },
-    { name: 'Age', type: 'string', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.', cell: (o, now) => ageCell(o.metadata.creationTimestamp, now) },
+    ageColumn,
   ],
   selectableFields: { 'status.phase': (o) => (o['status'] as { phase?: string } | undefined)?.phase },
   strategy: {
