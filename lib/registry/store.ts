@@ -192,6 +192,7 @@ export class Store {
     obj.apiVersion = this.apiVersion
     obj.kind = this.def.kind
     obj.metadata ??= {}
+    requireMetadataObject(obj)
     if (this.def.namespaced) obj.metadata.namespace = ctx.namespace
     else delete obj.metadata.namespace
     // Mutating admission (NamespaceLifecycle) runs before the strategy, as in the create handler.
@@ -243,6 +244,7 @@ export class Store {
       deleteAfter = false
       const desired: KubeObject = { apiVersion: this.apiVersion, kind: this.def.kind, ...structuredClone(await transform(current ? this.withTypeMeta(current) : undefined)) }
       desired.metadata ??= {}
+      requireMetadataObject(desired)
       desired.apiVersion = this.apiVersion
       desired.kind = this.def.kind
       if (this.def.namespaced) desired.metadata.namespace ??= ctx.namespace
@@ -251,6 +253,11 @@ export class Store {
         const result = await this.create(ctx, desired, { dryRun: true })
         warnings = result.warnings
         created = true
+        if (opts.dryRun) {
+          // Nothing may be written: leave guaranteedUpdate without a write.
+          dryRunResult = result.object
+          throw dryRunCreate
+        }
         return result.object
       }
       const rv = desired.metadata.resourceVersion
@@ -294,7 +301,11 @@ export class Store {
       return desired
     }
     try {
-      const stored = await this.storage.guaranteedUpdate(key, tryUpdate, { ignoreNotFound: true })
+      const stored = await this.storage.guaranteedUpdate(key, tryUpdate, { ignoreNotFound: true }).catch((err: unknown) => {
+        if (err === dryRunCreate) return undefined
+        throw err
+      })
+      if (!stored) return { object: dryRunResult!, warnings, created: true }
       if (opts.dryRun) return { object: dryRunResult ?? this.withTypeMeta(stored), warnings, created }
       if (deleteAfter) {
         const last = await this.deleteNow(key, name, { uid: stored.metadata.uid, resourceVersion: stored.metadata.resourceVersion })
@@ -360,11 +371,14 @@ export class Store {
     try {
       const last = await this.storage.delete(key, {
         preconditions: params.preconditions,
-        // The object may have changed since it was read: check the veto and preconditions again.
-        validateDeletion: (obj) => checkPreconditions(this.groupResource, name, obj, params.preconditions),
+        // Finalizers may have been added since the object was read: then it may only be marked.
+        validateDeletion: (obj) => {
+          if (this.mustWaitForFinalizers(obj)) throw finalizersAppeared
+        },
       })
       return { object: this.withTypeMeta(last), deleted: true }
     } catch (err) {
+      if (err === finalizersAppeared) return this.delete(ctx, name, params)
       rethrowStorageError(err, this.groupResource, name)
     }
   }
@@ -385,6 +399,19 @@ export class Store {
       }
     }
     return { ...list, items }
+  }
+}
+
+/** Thrown inside guaranteedUpdate to leave it without a write (dry-run create on update). */
+const dryRunCreate = new Error('dry-run create on update')
+/** Thrown inside storage.delete when finalizers appeared after the object was read. */
+const finalizersAppeared = new Error('finalizers appeared')
+
+/** metadata must be an object; anything else is a client error, never a TypeError (500). */
+function requireMetadataObject(obj: KubeObject): void {
+  const m: unknown = obj.metadata
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+    throw errors.badRequest('metadata: Invalid value: the object metadata must be a JSON object')
   }
 }
 

@@ -175,6 +175,31 @@ describe('bad input', () => {
     expect(del.body.message).to.include('propagationPolicy: Unsupported value: "Sideways"')
   })
 
+  it('DeleteOptions fields of the wrong JSON type → 400, not 500', async () => {
+    await post(JSON.stringify({ metadata: { name: 'deltype' } }))
+    const dry = await request(chain.app).delete(`${cms}/deltype`).send({ dryRun: 'All' })
+    expect(dry.status).to.equal(400)
+    const pre = await request(chain.app).delete(`${cms}/deltype`).send({ preconditions: 'x' })
+    expect(pre.status).to.equal(400)
+  })
+
+  it('a patch that turns metadata into a number → 4xx, not 500', async () => {
+    await post(JSON.stringify({ metadata: { name: 'metanum' } }))
+    const res = await request(chain.app)
+      .patch(`${cms}/metanum`)
+      .set('Content-Type', 'application/json-patch+json')
+      .send(JSON.stringify([{ op: 'replace', path: '/metadata', value: 5 }]))
+    expect(res.status).to.be.within(400, 499)
+    expect(res.body.kind).to.equal('Status')
+  })
+
+  it('a dry-run PUT that would create (events) persists nothing', async () => {
+    const ev = { metadata: { name: 'dry-ev' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'R', message: 'm' }
+    const res = await request(chain.app).put('/api/v1/namespaces/default/events/dry-ev?dryRun=All').send(ev)
+    expect(res.status).to.equal(201)
+    expect((await request(chain.app).get('/api/v1/namespaces/default/events/dry-ev')).status).to.equal(404)
+  })
+
   it('a stale delete precondition → 409', async () => {
     const created = await post(JSON.stringify({ metadata: { name: 'pre' } }))
     const res = await request(chain.app).delete(`${cms}/pre`).send({ preconditions: { uid: 'other' } })

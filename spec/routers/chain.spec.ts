@@ -264,6 +264,26 @@ describe('server chain', () => {
       expect((await request(chain.app).get('/api/v1/namespaces/doomed/configmaps/c')).status).to.equal(404)
     })
 
+    it('keeps a terminating namespace until content with finalizers is gone', async () => {
+      await request(chain.app).post('/api/v1/namespaces').send({ metadata: { name: 'held' } })
+      await request(chain.app).post('/api/v1/namespaces/held/configmaps').send({ metadata: { name: 'c', finalizers: ['example.com/hold'] } })
+      await request(chain.app).delete('/api/v1/namespaces/held')
+      await new Promise((r) => setTimeout(r, 300))
+      const during = await request(chain.app).get('/api/v1/namespaces/held')
+      expect(during.status).to.equal(200)
+      expect(during.body.status.phase).to.equal('Terminating')
+      await request(chain.app)
+        .patch('/api/v1/namespaces/held/configmaps/c')
+        .set('Content-Type', 'application/merge-patch+json')
+        .send(JSON.stringify({ metadata: { finalizers: null } }))
+      let status = 200
+      for (let i = 0; i < 60 && status !== 404; i++) {
+        await new Promise((r) => setTimeout(r, 100))
+        status = (await request(chain.app).get('/api/v1/namespaces/held')).status
+      }
+      expect(status).to.equal(404)
+    })
+
     it('keeps an object with finalizers until the last one is removed', async () => {
       await request(chain.app).post('/api/v1/namespaces/default/configmaps').send({ metadata: { name: 'fin', finalizers: ['example.com/hold'] } })
       const del = await request(chain.app).delete('/api/v1/namespaces/default/configmaps/fin')

@@ -63,6 +63,17 @@ export function parseDeleteOptions(req: Request, query: URLSearchParams): Delete
     if (od !== null && od !== '') opts.orphanDependents = od === 'true'
     if (query.has('dryRun')) opts.dryRun = query.getAll('dryRun')
   }
+  // Wrong JSON types are the typed decoder's 400, never a TypeError.
+  const typeError = (fieldName: string, goType: string): errors.StatusError =>
+    errors.badRequest(`DeleteOptions in version "v1" cannot be handled as a DeleteOptions: json: cannot unmarshal into Go struct field DeleteOptions.${fieldName} of type ${goType}`)
+  if (opts.dryRun !== undefined && (!Array.isArray(opts.dryRun) || opts.dryRun.some((v) => typeof v !== 'string'))) throw typeError('dryRun', '[]string')
+  if (opts.propagationPolicy !== undefined && typeof opts.propagationPolicy !== 'string') throw typeError('propagationPolicy', 'v1.DeletionPropagation')
+  if (opts.orphanDependents !== undefined && typeof opts.orphanDependents !== 'boolean') throw typeError('orphanDependents', 'bool')
+  if (opts.preconditions !== undefined) {
+    const p: unknown = opts.preconditions
+    const ok = typeof p === 'object' && p !== null && !Array.isArray(p) && Object.values(p).every((v) => v === null || typeof v === 'string')
+    if (!ok) throw typeError('preconditions', 'v1.Preconditions')
+  }
   const errs: FieldError[] = []
   if (opts.propagationPolicy !== undefined && !propagationPolicies.includes(opts.propagationPolicy as (typeof propagationPolicies)[number])) {
     errs.push(field.notSupported('propagationPolicy', opts.propagationPolicy, [...propagationPolicies, 'nil']))

@@ -51,7 +51,7 @@ export async function serveWatch(scope: RequestScope, req: Request, res: Respons
   } catch (err) {
     if (errors.isStatusError(err) && err.reason === 'Expired') {
       // A watch that cannot start from the given revision is still a 200 with one ERROR event.
-      startStream(res, n)
+      startStream(res)
       res.end(encode({ type: 'ERROR', object: err.status }, 'application/json'))
       return
     }
@@ -63,31 +63,38 @@ export async function serveWatch(scope: RequestScope, req: Request, res: Respons
       ? opts.timeoutSeconds * 1000
       : serving.minRequestTimeoutSeconds * 1000 * (1 + Math.random())
   const stop = (): void => watcher.stop()
-  const timer = setTimeout(stop, timeoutMs)
+  // setTimeout fires at once beyond 2^31-1 ms; a longer watch is capped there (~24.8 days).
+  const timer = setTimeout(stop, Math.min(timeoutMs, 2 ** 31 - 1))
   timer.unref()
   req.on('close', stop)
   res.on('close', stop)
   serving.shutdownSignal?.addEventListener('abort', stop, { once: true })
   if (serving.shutdownSignal?.aborted) stop()
 
-  startStream(res, n)
+  startStream(res)
   const includeObject = n.transform === 'Table' ? includeObjectOption(scope.query) : 'Metadata'
   let first = true
-  try {
-    for (const event of initial) {
-      const out = toWire(scope, event, n, includeObject, first)
-      if (out.type !== 'BOOKMARK') first = false
-      res.write(encode(out, 'application/json'))
-    }
-    for await (const event of watcher) {
-      const out = toWire(scope, event, n, includeObject, first)
-      if (out.type !== 'BOOKMARK') first = false
-      const ok = res.write(encode(out, 'application/json'))
-      if (!ok) await new Promise<void>((resolve) => {
-        res.once('drain', resolve)
-        res.once('close', resolve)
+  const send = async (event: WatchEvent): Promise<void> => {
+    const out = toWire(scope, event, n, includeObject, first)
+    if (out.type !== 'BOOKMARK') first = false
+    if (!res.write(encode(out, 'application/json'))) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off('drain', done)
+          res.off('close', done)
+          resolve()
+        }
+        res.once('drain', done)
+        res.once('close', done)
       })
     }
+  }
+  try {
+    for (const event of initial) await send(event)
+    for await (const event of watcher) await send(event)
+  } catch (err) {
+    // The stream has started: the failure can only be told as an ERROR event.
+    if (!res.writableEnded && !res.destroyed) res.write(encode({ type: 'ERROR', object: errors.internalError(err).status }, 'application/json'))
   } finally {
     clearTimeout(timer)
     req.off('close', stop)
@@ -96,9 +103,10 @@ export async function serveWatch(scope: RequestScope, req: Request, res: Respons
   }
 }
 
-function startStream(res: Response, n: Negotiated): void {
+function startStream(res: Response): void {
   res.status(200)
-  res.setHeader('Content-Type', n.mediaType === 'application/yaml' ? 'application/json' : 'application/json')
+  // Watch events are always JSON lines, whatever representation the objects take.
+  res.setHeader('Content-Type', 'application/json')
   res.setHeader('Transfer-Encoding', 'chunked')
   res.flushHeaders()
 }

@@ -12,6 +12,7 @@
  * into strings exactly like the SQLite and etcd backends do) and deep-frozen: reads hand them out
  * without copying, and a caller mutating its own input after a write cannot reach them.
  */
+import { jsonEqual } from '../../api/validation.js'
 import { posix } from 'node:path'
 import type { KubeObject } from '../../api/types.js'
 import {
@@ -733,24 +734,6 @@ function deepFreeze<T>(value: T): T {
   return value
 }
 
-/** Structural equality of two JSON values (key order does not matter). */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false
-    return true
-  }
-  if (Array.isArray(b)) return false
-  const ak = Object.keys(a)
-  if (ak.length !== Object.keys(b).length) return false
-  for (const k of ak) {
-    if (!Object.prototype.hasOwnProperty.call(b, k)) return false
-    if (!jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false
-  }
-  return true
-}
 
 function encodeContinue(start: string, revision: number): string {
   return Buffer.from(JSON.stringify({ v: continueTokenVersion, rv: revision, start })).toString('base64url')

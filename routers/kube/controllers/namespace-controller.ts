@@ -25,10 +25,18 @@ export async function runNamespaceController(deps: NamespaceControllerDeps, sign
     const name = ns.metadata.name!
     if (inProgress.has(name)) return
     inProgress.add(name)
+    let retry = false
     try {
+      let remaining = 0
       for (const store of deps.namespacedStores()) {
         if (signal.aborted) return
         await store.deleteCollection({ namespace: name }, {})
+        // Objects with finalizers are only marked: the namespace must wait for them to go.
+        remaining += (await store.list({ namespace: name }, { limit: 1 })).items.length
+      }
+      if (remaining > 0) {
+        retry = true
+        return
       }
       await namespaces.update(
         { namespace: '' },
@@ -46,6 +54,8 @@ export async function runNamespaceController(deps: NamespaceControllerDeps, sign
       if (!(isStatusError(err) && err.code === 404)) deps.logger.error({ err, namespace: name }, 'namespace cleanup failed')
     } finally {
       inProgress.delete(name)
+      // NamespaceContentRemaining: look again shortly, as the controller's requeue does.
+      if (retry && !signal.aborted) setTimeout(() => void finalize(ns), 1000).unref()
     }
   }
   const terminating = (ns: KubeObject): boolean =>
