@@ -33,6 +33,16 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [noRouters, noSpec, noTesting, noOpenapi] }] },
   },
   {
+    // Filters sit below lib/server in ARCHITECTURE.md's order.
+    files: ['lib/filters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [noRouters, noSpec, noTesting, noOpenapi, { group: ['../server/*', '**/lib/server/**'], message: 'lib/filters sits below lib/server (ARCHITECTURE.md section 3).' }] },
+      ],
+    },
+  },
+  {
     files: ['routers/**/*.ts', 'openapi/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [noSpec, noTesting] }] },
   },

@@ -4,11 +4,11 @@
  * so the not-found handler can tell "not installed yet" (503) from "does not exist" (404).
  */
 import type { NextFunction, Request, Response } from 'express'
-import type { LifecycleSignal } from '../server/lifecycle.js'
 
 const key = 'muxAndDiscoveryIncomplete'
 
-export function muxAndDiscoveryComplete(signal: LifecycleSignal) {
+/** signal: the server's MuxAndDiscoveryComplete, typed by shape (filters sit below lib/server). */
+export function muxAndDiscoveryComplete(signal: { readonly signaled: boolean }) {
   return function muxAndDiscoveryComplete(_req: Request, res: Response, next: NextFunction): void {
     if (!signal.signaled) res.locals[key] = true
     next()

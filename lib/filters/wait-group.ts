@@ -9,7 +9,6 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { StatusError } from '../api/errors.js'
-import type { LifecycleSignals } from '../server/lifecycle.js'
 
 /** with_retry_after.go: probes and metrics scraping are served until the very end. */
 const exemptPathPrefixes = ['/readyz', '/livez', '/healthz', '/metrics']
@@ -24,7 +23,15 @@ export interface InFlightTrackerOptions {
    */
   isExempt?: (req: Request) => boolean
   /** When given, NotAcceptingNewRequest stops accepting, exactly as stopAccepting() does. */
-  signals?: LifecycleSignals
+  signals?: NotAcceptingSignals
+}
+
+/**
+ * The one lifecycle signal this filter reads, typed by shape: filters sit below lib/server, and
+ * the server's LifecycleSignals satisfies it.
+ */
+export interface NotAcceptingSignals {
+  readonly notAcceptingNewRequest: { readonly signaled: boolean; readonly abortSignal: AbortSignal }
 }
 
 /**
@@ -34,7 +41,7 @@ export interface InFlightTrackerOptions {
 export class InFlightTracker {
   readonly #isLongRunning: (req: Request) => boolean
   readonly #isExempt: (req: Request) => boolean
-  readonly #signals: LifecycleSignals | undefined
+  readonly #signals: NotAcceptingSignals | undefined
   // Aborted when new requests stop being accepted; long-running handlers watch it.
   readonly #shutdown = new AbortController()
   #count = 0
