@@ -31,11 +31,6 @@ export function requestQuery(req: Request, res: Response): URLSearchParams {
   return q
 }
 
-export function requestInfoOf(res: Response): RequestInfo {
-  const info = res.locals['requestInfo'] as RequestInfo | undefined
-  if (!info) throw errors.internalError(new Error('missing requestInfo'))
-  return info
-}
 
 /** fieldValidation: Strict, Warn (the server default) or Ignore; anything else is a 400. */
 export function parseFieldValidation(query: URLSearchParams): FieldValidation {
