@@ -14,7 +14,7 @@ import { checkFields, requestBody } from '../decode.js'
 import { contentTypeOf, decodeBytes, negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
 import { writeOptions } from '../scope.js'
-import type { RequestScope } from '../scope.js'
+import type { FieldValidation, RequestScope } from '../scope.js'
 import type { StrategicMergePatchError } from '../strategic-merge-patch.js'
 
 export const jsonPatchType = 'application/json-patch+json'
@@ -28,6 +28,42 @@ const maxJSONPatchOperations = 10000
 /** A strategic merge patch implementation, plugged in where the resource supports it. */
 export type StrategicMergePatcher = (current: KubeObject, patch: Record<string, unknown>, scope: RequestScope) => KubeObject
 
+export interface PatchRequest {
+  dryRun: boolean
+  fieldValidation: FieldValidation
+  /** The decoded patch document: an operation list (JSON patch) or an object. */
+  patch: unknown
+}
+
+/**
+ * PatchOptions and the patch document of a PATCH request whose content type was already accepted:
+ * force only with apply, JSON syntax, JSON patch as a list (at most 10000 operations), other
+ * patch types as an object. Shared by the main resource and the scale subresource.
+ */
+export function decodePatchRequest(scope: RequestScope, req: Request, contentType: string): PatchRequest {
+  const { dryRun, fieldValidation } = writeOptions(scope.query, 'PatchOptions')
+  if (scope.query.has('force') && contentType !== applyPatchType) {
+    throw errors.invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
+      { type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' },
+    ])
+  }
+  let patch: unknown
+  try {
+    patch = decodeBytes(requestBody(req), 'application/json')
+  } catch (err) {
+    throw errors.badRequest((err as Error).message)
+  }
+  if (contentType === jsonPatchType) {
+    if (!Array.isArray(patch)) throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch')
+    if (patch.length > maxJSONPatchOperations) {
+      throw errors.requestEntityTooLarge(`The allowed maximum operations in a JSON patch is ${maxJSONPatchOperations}, got ${patch.length}`)
+    }
+  } else if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw errors.badRequest(`json: cannot unmarshal ${Array.isArray(patch) ? 'array' : typeof patch} into Go value of type map[string]interface {}`)
+  }
+  return { dryRun, fieldValidation, patch }
+}
+
 export function defaultPatchTypes(): readonly string[] {
   return [jsonPatchType, mergePatchType]
 }
@@ -40,27 +76,7 @@ export async function patchResource(scope: RequestScope, req: Request, res: Resp
   if (!accepted.includes(contentType) || (contentType === strategicMergePatchType && !smp)) {
     throw errors.unsupportedMediaType(accepted)
   }
-  const { dryRun, fieldValidation } = writeOptions(scope.query, 'PatchOptions')
-  if (scope.query.has('force') && contentType !== applyPatchType) {
-    throw errors.invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
-      { type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' },
-    ])
-  }
-  const body = requestBody(req)
-  let patch: unknown
-  try {
-    patch = decodeBytes(body, 'application/json')
-  } catch (err) {
-    throw errors.badRequest((err as Error).message)
-  }
-  if (contentType === jsonPatchType) {
-    if (!Array.isArray(patch)) throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch')
-    if (patch.length > maxJSONPatchOperations) {
-      throw errors.requestEntityTooLarge(`The allowed maximum operations in a JSON patch is ${maxJSONPatchOperations}, got ${patch.length}`)
-    }
-  } else if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-    throw errors.badRequest(`json: cannot unmarshal ${Array.isArray(patch) ? 'array' : typeof patch} into Go value of type map[string]interface {}`)
-  }
+  const { dryRun, fieldValidation, patch } = decodePatchRequest(scope, req, contentType)
 
   let warnings: string[] = []
   const result = await scope.store.update(

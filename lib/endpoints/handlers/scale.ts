@@ -16,19 +16,18 @@ import type { LabelSelectorObject } from '../../api/labels.js'
 import type { KubeObject, ObjectMeta } from '../../api/types.js'
 import { validateObjectMeta } from '../../api/validation.js'
 import type { ResourceDefinition, ScaleDefinition } from '../../registry/resource.js'
-import { checkFields, decodeObject, requestBody } from '../decode.js'
-import { contentTypeOf, decodeBytes, negotiateOutput } from '../negotiation.js'
+import { checkFields, decodeObject } from '../decode.js'
+import { contentTypeOf, negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
 import { writeOptions } from '../scope.js'
 import type { RequestScope } from '../scope.js'
 import { StrategicMergePatchError, strategicMergePatch, tableLookup } from '../strategic-merge-patch.js'
-import { applyPatch, applyPatchType, defaultPatchTypes, jsonPatchType, strategicMergePatchStatusError } from './patch.js'
+import { applyPatch, applyPatchType, decodePatchRequest, defaultPatchTypes, strategicMergePatchStatusError } from './patch.js'
 import type { StrategicMergePatcher } from './patch.js'
 import { writeSingle } from './transform.js'
 
 export const scaleGroupVersion = 'autoscaling/v1'
 
-const maxJSONPatchOperations = 10000
 const int32Max = 2147483647
 const int32Min = -2147483648
 
@@ -339,26 +338,7 @@ export async function patchScale(scope: RequestScope, req: Request, res: Respons
   const accepted = (scope.def.patchTypes ?? defaultPatchTypes()).filter((t) => t !== applyPatchType)
   const contentType = contentTypeOf(req.headers['content-type'])
   if (!accepted.includes(contentType)) throw errors.unsupportedMediaType(accepted)
-  const { dryRun, fieldValidation } = writeOptions(scope.query, 'PatchOptions')
-  if (scope.query.has('force')) {
-    throw errors.invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
-      { type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' },
-    ])
-  }
-  let patch: unknown
-  try {
-    patch = decodeBytes(requestBody(req), 'application/json')
-  } catch (err) {
-    throw errors.badRequest((err as Error).message)
-  }
-  if (contentType === jsonPatchType) {
-    if (!Array.isArray(patch)) throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch')
-    if (patch.length > maxJSONPatchOperations) {
-      throw errors.requestEntityTooLarge(`The allowed maximum operations in a JSON patch is ${maxJSONPatchOperations}, got ${patch.length}`)
-    }
-  } else if (!isMap(patch)) {
-    throw errors.badRequest(`json: cannot unmarshal ${Array.isArray(patch) ? 'array' : typeof patch} into Go value of type map[string]interface {}`)
-  }
+  const { dryRun, fieldValidation, patch } = decodePatchRequest(scope, req, contentType)
   const scaleDef = scaleResource(scope.def)
   let warnings: string[] = []
   const result = await writeScale(
