@@ -91,3 +91,17 @@ function goTypeName(v: unknown): string {
   if (typeof v === 'boolean') return 'bool'
   return 'object'
 }
+
+/**
+ * The body's name and namespace against the URL (create.go, update.go): a body namespace that
+ * differs is a 400; with `name` (PUT) a different body name is a 400 too.
+ */
+export function checkBodyAgainstURL(obj: KubeObject, namespaced: boolean, urlNamespace: string, name?: string): void {
+  if (name !== undefined && obj.metadata.name !== name) {
+    throw errors.badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`)
+  }
+  const ns = obj.metadata.namespace
+  if (namespaced && ns && ns !== urlNamespace) {
+    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request')
+  }
+}

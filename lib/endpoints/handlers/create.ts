@@ -3,8 +3,7 @@
  * POST of a new object (handlers/create.go): decode, check the namespace, store, answer 201.
  */
 import type { Request, Response } from 'express'
-import * as errors from '../../api/errors.js'
-import { decodeObject } from '../decode.js'
+import { checkBodyAgainstURL, decodeObject } from '../decode.js'
 import { negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
 import { writeOptions } from '../scope.js'
@@ -15,12 +14,7 @@ export async function createResource(scope: RequestScope, req: Request, res: Res
   const { dryRun, fieldValidation } = writeOptions(scope.query, 'CreateOptions')
   const decoded = decodeObject(req, scope.def, fieldValidation)
   const obj = decoded.object
-  if (scope.def.namespaced) {
-    const ns = obj.metadata.namespace
-    if (ns && ns !== scope.ctx.namespace) {
-      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request')
-    }
-  }
+  checkBodyAgainstURL(obj, scope.def.namespaced, scope.ctx.namespace)
   const result = await scope.store.create(scope.ctx, obj, { dryRun, warnings: decoded.warnings })
   addWarnings(res, result.warnings)
   writeObject(res, 201, result.object, n.mediaType)

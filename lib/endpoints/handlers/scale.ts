@@ -16,7 +16,7 @@ import type { LabelSelectorObject } from '../../api/labels.js'
 import type { KubeObject, ObjectMeta } from '../../api/types.js'
 import { validateObjectMeta } from '../../api/validation.js'
 import type { ResourceDefinition, ScaleDefinition } from '../../registry/resource.js'
-import { checkFields, decodeObject } from '../decode.js'
+import { checkBodyAgainstURL, checkFields, decodeObject } from '../decode.js'
 import { contentTypeOf, negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
 import { writeOptions } from '../scope.js'
@@ -315,16 +315,7 @@ export async function updateScale(scope: RequestScope, req: Request, res: Respon
   const { dryRun, fieldValidation } = writeOptions(scope.query, 'UpdateOptions')
   const decoded = decodeObject(req, scaleResource(scope.def), fieldValidation)
   const body = decoded.object
-  const bodyName = body.metadata.name
-  if (bodyName !== name) {
-    throw errors.badRequest(`the name of the object (${bodyName ?? ''}) does not match the name on the URL (${name})`)
-  }
-  if (scope.def.namespaced) {
-    const ns = body.metadata.namespace
-    if (ns && ns !== scope.ctx.namespace) {
-      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request')
-    }
-  }
+  checkBodyAgainstURL(body, scope.def.namespaced, scope.ctx.namespace, name)
   const result = await writeScale(scope, name, () => structuredClone(body), dryRun)
   addWarnings(res, [...decoded.warnings, ...result.warnings])
   writeObject(res, 200, result.scale, n.mediaType)

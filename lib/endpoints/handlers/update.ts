@@ -4,8 +4,7 @@
  * URL; a stale resourceVersion is a 409 (checked by the Store inside the read-modify-write).
  */
 import type { Request, Response } from 'express'
-import * as errors from '../../api/errors.js'
-import { decodeObject } from '../decode.js'
+import { checkBodyAgainstURL, decodeObject } from '../decode.js'
 import { negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
 import { writeOptions } from '../scope.js'
@@ -17,16 +16,7 @@ export async function updateResource(scope: RequestScope, req: Request, res: Res
   const { dryRun, fieldValidation } = writeOptions(scope.query, 'UpdateOptions')
   const decoded = decodeObject(req, scope.def, fieldValidation)
   const obj = decoded.object
-  const bodyName = obj.metadata.name
-  if (bodyName !== name) {
-    throw errors.badRequest(`the name of the object (${bodyName ?? ''}) does not match the name on the URL (${name})`)
-  }
-  if (scope.def.namespaced) {
-    const ns = obj.metadata.namespace
-    if (ns && ns !== scope.ctx.namespace) {
-      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request')
-    }
-  }
+  checkBodyAgainstURL(obj, scope.def.namespaced, scope.ctx.namespace, name)
   const result = await scope.store.update(scope.ctx, name, () => obj, { dryRun, subresource: scope.info.subresource || undefined })
   addWarnings(res, [...decoded.warnings, ...result.warnings])
   writeObject(res, result.created ? 201 : 200, result.object, n.mediaType)
