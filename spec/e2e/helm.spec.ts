@@ -6,13 +6,12 @@
  * must exit 0 with nothing on stderr, and the cluster state is checked over plain HTTP after
  * each step. helm gets a throwaway HOME and HELM_* directories and never touches the network.
  */
-import { spawn } from 'node:child_process'
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
-import { helmPath, repoRoot } from '../support/kubectl.js'
-import type { KubectlVersion } from '../support/kubectl.js'
+import { helmPath, repoRoot, runProcess } from '../support/kubectl.js'
+import type { KubectlResult, KubectlVersion } from '../support/kubectl.js'
 import { startServer } from '../support/server.js'
 import type { StartedServer } from '../support/server.js'
 
@@ -20,11 +19,7 @@ const chartDir = join(repoRoot, 'spec', 'e2e', 'fixtures', 'chart')
 const namespace = 'default'
 const release = 'demo'
 
-interface HelmResult {
-  code: number
-  stdout: string
-  stderr: string
-}
+type HelmResult = KubectlResult
 
 interface Env {
   dir: string
@@ -52,26 +47,7 @@ async function helm(version: KubectlVersion, env: Env, args: string[], timeoutMs
     HELM_REGISTRY_CONFIG: join(env.dir, 'config', 'registry', 'config.json'),
     HELM_PLUGINS: join(env.dir, 'plugins'),
   })
-  return new Promise<HelmResult>((resolve, reject) => {
-    const child = spawn(bin, args, { env: childEnv, stdio: 'pipe' })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`helm ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`))
-    }, timeoutMs)
-    child.on('error', (err) => {
-      clearTimeout(timer)
-      reject(err)
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })
-    })
-    child.stdin.end()
-  })
+  return runProcess(bin, args, childEnv, timeoutMs)
 }
 
 /** Runs helm and requires exit 0 with an empty stderr; returns stdout. */

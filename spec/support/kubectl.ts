@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { chmod, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import AdmZip from 'adm-zip'
 
@@ -119,17 +119,24 @@ function kubectlEnv(opts: KubectlOptions): NodeJS.ProcessEnv {
 
 /** Runs kubectl to completion. Rejects (after killing it) only if it outlives timeoutMs. */
 export async function kubectl(args: string[], opts: KubectlOptions): Promise<KubectlResult> {
-  const bin = await kubectlPath(opts.version)
-  const timeoutMs = opts.timeoutMs ?? 15_000
+  return runProcess(await kubectlPath(opts.version), args, kubectlEnv(opts), opts.timeoutMs ?? 15_000, opts.stdin)
+}
+
+/**
+ * Runs a pinned client binary (kubectl, helm) to completion with the given environment, collecting
+ * its output. Rejects (after killing it) only if it outlives timeoutMs; any exit code resolves.
+ */
+export function runProcess(bin: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, stdin = ''): Promise<KubectlResult> {
+  const name = basename(bin)
   return new Promise<KubectlResult>((resolve, reject) => {
-    const child = spawn(bin, args, { env: kubectlEnv(opts), stdio: 'pipe' })
+    const child = spawn(bin, args, { env, stdio: 'pipe' })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`kubectl ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`))
+      reject(new Error(`${name} ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`))
     }, timeoutMs)
     child.on('error', (err) => {
       clearTimeout(timer)
@@ -139,8 +146,8 @@ export async function kubectl(args: string[], opts: KubectlOptions): Promise<Kub
       clearTimeout(timer)
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr })
     })
-    child.stdin.on('error', () => {}) // kubectl may exit before reading stdin; that is its answer
-    child.stdin.end(opts.stdin ?? '')
+    child.stdin.on('error', () => {}) // the client may exit before reading stdin; that is its answer
+    child.stdin.end(stdin)
   })
 }
 
