@@ -37,7 +37,7 @@ import { podtemplates } from './core/podtemplates.js'
 import { resourcequotas } from './core/resourcequotas.js'
 import { secrets } from './core/secrets.js'
 import { serviceaccounts } from './core/serviceaccounts.js'
-import { workloadCoreResources } from './core/workloads.js'
+import { createServices, services, workloadCoreResources } from './core/workloads.js'
 
 /** The built-in resources this server declares. */
 export const builtinResources: readonly ResourceDefinition[] = [
@@ -79,12 +79,13 @@ export class KubeServer extends GenericServer {
 
   constructor(config: CompletedConfig, delegate: DelegationTarget, options: KubeServerOptions) {
     super('kube-apiserver', config, delegate)
-    const stores = new Map<string, Store>()
-    for (const def of builtinResources) {
+    for (const shared of builtinResources) {
+      // The Service IP/port allocator is state of one server: never shared by chains in a process.
+      const def = shared === services ? createServices() : shared
       // Built-in kinds are typed: unknown fields are checked and strategic merge patch applies.
-      stores.set(`${def.group}/${def.resource}`, this.installResource(typedResource(def)))
+      this.installResource(typedResource(def))
     }
-    this.namespaces = stores.get('/namespaces')!
+    this.namespaces = this.mux.lookup('', 'v1', 'namespaces')!.store
     config.admission.push(namespaceLifecycle(() => this.namespaces))
 
     // /api: the legacy APIVersions, or the core group in aggregated discovery.

@@ -432,5 +432,5 @@ export function createServices(opts: ServiceAllocatorOptions = {}): ResourceDefi
   }
 }
 
-/** The Service declaration the kube server installs. */
+/** The Service declaration for discovery and exports; each KubeServer installs its own createServices(). */
 export const services = createServices()
