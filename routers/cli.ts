@@ -10,6 +10,8 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import pino from 'pino'
 import type { Logger } from 'pino'
 import { kubeconfigYAML } from '../lib/server/kubeconfig.js'
+import type { StorageFactory } from '../lib/storage/interface.js'
+import { storageFactoryFromURL, storageURLForms } from '../lib/storage/from-url.js'
 import { createServerChain } from './chain.js'
 
 const defaultKubeconfig = './kube-express.kubeconfig'
@@ -43,6 +45,10 @@ interface ServeOptions {
   host: string
   kubeconfig: string
   storage: string
+  sqliteSynchronous: 'FULL' | 'NORMAL'
+  etcdCafile?: string
+  etcdCert?: string
+  etcdKey?: string
   logLevel: string
   logFormat: string
   shutdownDelay: number
@@ -50,12 +56,15 @@ interface ServeOptions {
 
 async function serve(opts: ServeOptions): Promise<void> {
   const logger = makeLogger(opts.logLevel, opts.logFormat)
-  if (opts.storage !== 'memory') {
-    logger.error({ storage: opts.storage }, 'unsupported --storage: only "memory" is available in this version')
+  let storage: StorageFactory
+  try {
+    storage = storageFactoryFromURL(opts.storage, { sqliteSynchronous: opts.sqliteSynchronous, etcdCAFile: opts.etcdCafile, etcdCertFile: opts.etcdCert, etcdKeyFile: opts.etcdKey })
+  } catch (err) {
+    logger.error({ storage: opts.storage }, (err as Error).message)
     process.exitCode = 2
     return
   }
-  const chain = createServerChain({ logger, shutdownDelayMs: opts.shutdownDelay * 1000 })
+  const chain = createServerChain({ logger, storage, shutdownDelayMs: opts.shutdownDelay * 1000 })
   const controller = new AbortController()
   const onSignal = (sig: NodeJS.Signals): void => {
     logger.info({ signal: sig }, 'received signal, shutting down')
@@ -83,7 +92,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(6443).argParser(port))
     .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
     .addOption(new Option('--kubeconfig <path>', 'where to write the kubeconfig ("" to skip)').default(defaultKubeconfig))
-    .addOption(new Option('--storage <url>', 'storage backend').default('memory'))
+    .addOption(new Option('--storage <url>', `storage backend: ${storageURLForms}`).default('memory'))
+    .addOption(new Option('--sqlite-synchronous <mode>', 'sqlite: FULL survives power loss, NORMAL only process crashes').choices(['FULL', 'NORMAL']).default('FULL'))
+    .addOption(new Option('--etcd-cafile <path>', 'etcd: CA bundle for TLS'))
+    .addOption(new Option('--etcd-cert <path>', 'etcd: client certificate for TLS'))
+    .addOption(new Option('--etcd-key <path>', 'etcd: client key for TLS'))
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
     .addOption(new Option('--log-format <format>', 'json, text, or auto (text on a terminal)').choices(['auto', 'json', 'text']).default('auto'))
     .addOption(new Option('--shutdown-delay <seconds>', 'keep serving this long after SIGTERM while /readyz fails').default(0).argParser(nonNegative))

@@ -1,0 +1,41 @@
+/**
+ * @module lib/storage/from-url
+ * Turns the CLI's --storage URL into a StorageFactory: memory, sqlite:<path>, etcd://host:port[,host:port].
+ * Bad URLs fail at start-up with a message that shows the accepted forms.
+ */
+import { readFileSync } from 'node:fs'
+import type { StorageFactory } from './interface.js'
+import { memoryStorageFactory } from './memory/memory-storage.js'
+import { sqliteStorageFactory } from './sqlite/index.js'
+import { etcdStorageFactory } from './etcd/index.js'
+
+export interface StorageURLOptions {
+  /** sqlite: PRAGMA synchronous. */
+  sqliteSynchronous?: 'FULL' | 'NORMAL'
+  /** etcd TLS files (paths). */
+  etcdCAFile?: string
+  etcdCertFile?: string
+  etcdKeyFile?: string
+}
+
+export const storageURLForms = 'memory, sqlite:<path> (e.g. sqlite:./kube-express-data/state.db), etcd://<host>:<port>[,<host>:<port>...] (etcds:// for TLS)'
+
+export function storageFactoryFromURL(url: string, opts: StorageURLOptions = {}): StorageFactory {
+  if (url === 'memory') return memoryStorageFactory()
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
+    if (path === '') throw new Error(`invalid --storage ${JSON.stringify(url)}: sqlite needs a file path; accepted: ${storageURLForms}`)
+    return sqliteStorageFactory({ path, synchronous: opts.sqliteSynchronous })
+  }
+  const etcd = /^(etcds?):\/\/(.+)$/.exec(url)
+  if (etcd !== null) {
+    const scheme = etcd[1] === 'etcds' ? 'https' : 'http'
+    const endpoints = etcd[2].split(',').map((hostPort) => {
+      if (!/^[^/,\s]+:\d+$/.test(hostPort)) throw new Error(`invalid --storage ${JSON.stringify(url)}: ${JSON.stringify(hostPort)} is not host:port; accepted: ${storageURLForms}`)
+      return `${scheme}://${hostPort}`
+    })
+    const read = (file: string | undefined): string | undefined => (file === undefined ? undefined : readFileSync(file, 'utf8'))
+    return etcdStorageFactory({ endpoints, ca: read(opts.etcdCAFile), cert: read(opts.etcdCertFile), key: read(opts.etcdKeyFile) })
+  }
+  throw new Error(`invalid --storage ${JSON.stringify(url)}; accepted: ${storageURLForms}`)
+}
