@@ -4,7 +4,7 @@
  * The kube-express command: `serve` starts the server chain and writes a kubeconfig beside it;
  * `kubeconfig` prints one. SIGINT and SIGTERM start kube-apiserver's graceful shutdown.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import pino from 'pino'
@@ -16,9 +16,15 @@ import { createServerChain } from './chain.js'
 
 const defaultKubeconfig = './kube-express.kubeconfig'
 
+/** package.json is two folders up from dist/routers/cli.js and one up from routers/cli.ts (run with tsx). */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
+  for (const candidate of ['../../package.json', '../package.json']) {
+    const url = new URL(candidate, import.meta.url)
+    if (!existsSync(url)) continue
+    const pkg = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version: string }
+    if (pkg.name === 'kube-express') return pkg.version
+  }
+  return '0.0.0'
 }
 
 function port(value: string): number {
@@ -81,6 +87,8 @@ async function serve(opts: ServeOptions): Promise<void> {
   }
   logger.info({ url: running.url, kubeconfig, storage: opts.storage, startupMs: Date.now() - started }, `listening on ${running.url}`)
   await running.stopped
+  // Releases the storage (for SQLite: checkpoints the WAL and frees the file lock) on a normal shutdown.
+  await storage().close()
 }
 
 export function buildProgram(): Command {
@@ -92,7 +100,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').default(6443).argParser(port))
     .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
     .addOption(new Option('--kubeconfig <path>', 'where to write the kubeconfig ("" to skip)').default(defaultKubeconfig))
-    .addOption(new Option('--storage <url>', `storage backend: ${storageURLForms}`).default('memory'))
+    .addOption(new Option('--storage <url>', `storage backend: ${storageURLForms}`).default('sqlite:./kube-express-data/state.db'))
     .addOption(new Option('--sqlite-synchronous <mode>', 'sqlite: FULL survives power loss, NORMAL only process crashes').choices(['FULL', 'NORMAL']).default('FULL'))
     .addOption(new Option('--etcd-cafile <path>', 'etcd: CA bundle for TLS'))
     .addOption(new Option('--etcd-cert <path>', 'etcd: client certificate for TLS'))

@@ -3,7 +3,8 @@
  * `npm run bench`: what the whole chain costs over a bare Express 5 route. Measures, in one run,
  * GET of one ConfigMap through the chain against a bare route serving the same JSON from a Map,
  * and the time from createServerChain() to the first "ok" from /readyz (median of 5 starts),
- * then LIST of 10,000 ConfigMaps as JSON and as a Table (spec/bench/list.ts).
+ * then LIST of 10,000 ConfigMaps as JSON and as a Table (spec/bench/list.ts), then the storage
+ * backends' create rates, SQLite start-up and compaction (spec/bench/storage.ts).
  * Loopback only. Knobs: BENCH_DURATION (seconds per target, default 10), BENCH_CONNECTIONS
  * (default 10), BENCH_WARMUP (seconds, default 1), BENCH_STARTS (default 5).
  */
@@ -15,6 +16,7 @@ import autocannon from 'autocannon'
 import express from 'express'
 import { createServerChain } from '../../routers/chain.js'
 import { benchList } from './list.js'
+import { benchStorage } from './storage.js'
 
 const host = '127.0.0.1'
 const duration = positive('BENCH_DURATION', 10)
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
   console.log(`  runs: ${startup.map((t) => t.toFixed(1)).join(', ')} ms`)
 
   await benchList()
+  await benchStorage()
 }
 
 main().catch((err: unknown) => {

@@ -38,10 +38,16 @@ function listeningURL(line: string): string | undefined {
   return /https?:\/\/[^\s"',]+/.exec(line)?.[0]
 }
 
-async function serve(dir: string, timeoutMs = 15_000): Promise<Served> {
+/**
+ * Starts `serve` with its own SQLite file under dir, or, with defaultStorage, in dir as the
+ * working directory without --storage (the default, ./kube-express-data/state.db).
+ */
+async function serve(dir: string, timeoutMs = 15_000, defaultStorage = false): Promise<Served> {
   const kubeconfigPath = join(dir, 'kubeconfig')
-  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--host', '127.0.0.1', '--kubeconfig', kubeconfigPath], {
-    cwd: repoRoot,
+  const args = [cliPath, 'serve', '--port', '0', '--host', '127.0.0.1', '--kubeconfig', kubeconfigPath]
+  if (!defaultStorage) args.push('--storage', `sqlite:${join(dir, 'data', 'state.db')}`)
+  const child = spawn(process.execPath, args, {
+    cwd: defaultStorage ? dir : repoRoot,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: 'pipe',
   })
@@ -98,9 +104,9 @@ async function exitWithin(served: Served, timeoutMs: number): Promise<{ code: nu
   }
 }
 
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function runCli(args: string[], cwd = repoRoot): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileP(process.execPath, [cliPath, ...args], { cwd: repoRoot, timeout: 10_000 })
+    const { stdout, stderr } = await execFileP(process.execPath, [cliPath, ...args], { cwd, timeout: 10_000 })
     return { code: 0, stdout, stderr }
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string }
@@ -163,6 +169,37 @@ describe('e2e: the CLI (dist/routers/cli.js)', () => {
     } finally {
       await watch.kill()
     }
+  })
+
+  it('keeps its data by default in ./kube-express-data/state.db, which one server at a time may use', async () => {
+    const work = await mkdtemp(join(dir, 'default-storage-'))
+    const first = await serve(work, 15_000, true)
+    running.push(first)
+    const created = await fetch(`${first.url}/api/v1/namespaces/default/configmaps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kept' }, data: { a: '1' } }),
+    })
+    expect(created.status).to.equal(201)
+    const { resourceVersion } = ((await created.json()) as { metadata: { resourceVersion: string } }).metadata
+    expect(existsSync(join(work, 'kube-express-data', 'state.db'))).to.equal(true)
+
+    const second = await runCli(['serve', '--port', '0', '--host', '127.0.0.1', '--kubeconfig', ''], work)
+    expect(second.code, second.stdout + second.stderr).to.equal(2)
+    expect(second.stdout + second.stderr).to.include('kube-express-data/state.db is in use by another process')
+
+    // A normal shutdown releases the file: the next server starts on it with the data.
+    first.child.kill('SIGTERM')
+    expect(await exitWithin(first, 5_000), first.output()).to.deep.equal({ code: 0, signal: null })
+    const again = await serve(work, 15_000, true)
+    running.push(again)
+    const got = await fetch(`${again.url}/api/v1/namespaces/default/configmaps/kept`)
+    expect(got.status).to.equal(200)
+    const kept = (await got.json()) as { metadata: { resourceVersion: string }; data: unknown }
+    expect(kept.metadata.resourceVersion).to.equal(resourceVersion)
+    expect(kept.data).to.deep.equal({ a: '1' })
+    again.child.kill('SIGTERM')
+    expect(await exitWithin(again, 5_000), again.output()).to.deep.equal({ code: 0, signal: null })
   })
 
   it('kubeconfig --server prints a kubeconfig for that server', async () => {

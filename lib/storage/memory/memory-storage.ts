@@ -11,6 +11,9 @@
  * Stored objects are JSON round-tripped (so the memory backend drops `undefined` and turns Dates
  * into strings exactly like the SQLite and etcd backends do) and deep-frozen: reads hand them out
  * without copying, and a caller mutating its own input after a write cannot reach them.
+ *
+ * The SQLite backend (../sqlite) is this class made durable: it logs each change in persist()
+ * before the state changes, and rebuilds the state and history with restore() at start-up.
  */
 import { jsonEqual } from '../../api/validation.js'
 import { posix } from 'node:path'
@@ -271,21 +274,69 @@ export class MemoryStorage implements Storage {
     if (set.size === 0) this.watchers.delete(watcher.prefix)
   }
 
+  /**
+   * Called with every change before it touches the in-memory state, which is left unchanged when
+   * this throws: a durable backend (SQLite) writes its log here, so nothing is visible to readers
+   * or watchers before it is on disk. The memory backend keeps nothing.
+   */
+  protected persist(change: StorageChange): void {
+    void change
+  }
+
+  /**
+   * Replaces the whole state with one loaded from a durable log: the live objects, the current
+   * revision, and the changes of the newest revisions in order (one per revision, ending at
+   * `revision`), which become the history that serves watches and exact lists. Watchers must not
+   * be running yet.
+   */
+  protected restore(live: Iterable<[string, KubeObject]>, revision: number, changes: StorageChange[]): void {
+    this.objects.clear()
+    this.index.clear()
+    for (const [key, obj] of live) {
+      this.objects.set(key, deepFreeze(obj))
+      this.index.add(key)
+    }
+    this.revision = revision
+    this.compactedRevision = revision - changes.length
+    this.history = []
+    this.historyHead = 0
+    for (const change of changes) {
+      const object = deepFreeze(change.object)
+      const prev = change.prev === undefined ? undefined : deepFreeze(change.prev)
+      this.history.push({ type: change.type, key: change.key, revision: change.revision, object, prev })
+    }
+    while (this.history.length - this.historyHead > this.historySize) {
+      this.historyHead++
+      this.compactedRevision++
+    }
+    this.trimHistory()
+  }
+
+  /** The revision up to which the history has been forgotten (watches from older ones fail Expired). */
+  protected historyStart(): number {
+    return this.compactedRevision
+  }
+
   private put(key: string, obj: KubeObject, prev: KubeObject | undefined): KubeObject {
-    const revision = ++this.revision
+    const revision = this.revision + 1
     obj.metadata.resourceVersion = String(revision)
     const stored = deepFreeze(obj)
+    const type = prev === undefined ? 'ADDED' : 'MODIFIED'
+    this.persist({ type, key, revision, object: stored, prev })
+    this.revision = revision
     this.objects.set(key, stored)
     if (prev === undefined) this.index.add(key)
-    this.record({ type: prev === undefined ? 'ADDED' : 'MODIFIED', key, revision, object: stored, prev })
+    this.record({ type, key, revision, object: stored, prev })
     return stored
   }
 
   private remove(key: string, prev: KubeObject): KubeObject {
-    const revision = ++this.revision
+    const revision = this.revision + 1
+    const last = withResourceVersion(prev, revision)
+    this.persist({ type: 'DELETED', key, revision, object: last, prev })
+    this.revision = revision
     this.objects.delete(key)
     this.index.delete(key)
-    const last = withResourceVersion(prev, revision)
     this.record({ type: 'DELETED', key, revision, object: last, prev })
     return last
   }
@@ -353,14 +404,21 @@ export function memoryStorageFactory(opts: MemoryStorageOptions = {}): StorageFa
   }
 }
 
-interface HistoryEvent {
+/**
+ * One committed change, as a durable backend logs it and reloads it.
+ * @public
+ */
+export interface StorageChange {
   type: 'ADDED' | 'MODIFIED' | 'DELETED'
   key: string
   revision: number
   /** The new state; for DELETED the last state with the deletion revision as resourceVersion. */
   object: KubeObject
-  /** The state before this event (undefined for ADDED); it rebuilds older revisions. */
+  /** The state before this change (undefined for ADDED); it rebuilds older revisions. */
   prev: KubeObject | undefined
+}
+
+interface HistoryEvent extends StorageChange {
   /** The watch event as is, built once and shared by every watcher that receives it. */
   watchEvent?: WatchEvent
   /** The ADDED event for watchers whose predicate the object starts matching. */
@@ -583,6 +641,10 @@ class PrefixView {
 class SortedKeys {
   private static readonly maxChunk = 1024
   private chunks: string[][] = []
+
+  clear(): void {
+    this.chunks = []
+  }
 
   add(key: string): void {
     if (this.chunks.length === 0) {

@@ -1,0 +1,231 @@
+/**
+ * @module spec/bench/storage
+ * What the storage backends cost, in one run:
+ * - creates/s with BENCH_STORAGE_CLIENTS (default 64) concurrent clients POSTing ConfigMaps through
+ *   the full HTTP chain (createServerChain({ storage })), beside the same backend's raw create rate
+ *   (storage.create directly, the same number of concurrent callers), and the API / raw ratio;
+ *   for memory and SQLite (synchronous=FULL), etcd when BENCH_STORAGE_ETCD names its endpoints;
+ * - the time from opening a SQLite file holding BENCH_STORAGE_STARTUP_ITEMS (default 10,000)
+ *   ConfigMaps to the first "ok" from /readyz;
+ * - the SQLite log after BENCH_STORAGE_KEYS (default 1,000) keys were each updated
+ *   BENCH_STORAGE_UPDATES (default 100) times: file size before and after compaction (with
+ *   incremental_vacuum), and the longest single compaction batch.
+ * Knobs: BENCH_STORAGE_DURATION (seconds per target, default 5). BENCH_STORAGE=0 skips this part.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import autocannon from 'autocannon'
+import type { KubeObject } from '../../lib/api/types.js'
+import type { Storage, StorageFactory } from '../../lib/storage/interface.js'
+import { memoryStorageFactory } from '../../lib/storage/memory/memory-storage.js'
+import { SqliteStorage, sqliteStorageFactory } from '../../lib/storage/sqlite/index.js'
+import { createServerChain } from '../../routers/chain.js'
+
+const host = '127.0.0.1'
+const namespace = 'default'
+const collection = `/api/v1/namespaces/${namespace}/configmaps`
+
+function positive(env: string, fallback: number): number {
+  const raw = process.env[env]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${env} must be a positive number, got ${raw}`)
+  return n
+}
+
+interface Backend {
+  name: string
+  /** A fresh, empty backend for one measurement. */
+  factory(): StorageFactory
+}
+
+function configMap(name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, uid: `uid-${name}` }, data: { greeting: 'hello', answer: '42' } }
+}
+
+/** storage.create from `clients` concurrent callers for `seconds`; creates per second. */
+async function rawCreates(storage: Storage, clients: number, seconds: number): Promise<number> {
+  let n = 0
+  const deadline = performance.now() + seconds * 1000
+  const t0 = performance.now()
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let i = 0; performance.now() < deadline; i++) {
+        await storage.create(`/registry/configmaps/${namespace}/raw-${c}-${i}`, configMap(`raw-${c}-${i}`))
+        n++
+        // Lets timers and I/O run between writes, as they would between requests.
+        if (i % 64 === 0) await new Promise((resolve) => setImmediate(resolve))
+      }
+    }),
+  )
+  return n / ((performance.now() - t0) / 1000)
+}
+
+/** POST of new ConfigMaps through the whole chain from `clients` connections for `seconds`; creates per second. */
+async function apiCreates(factory: StorageFactory, clients: number, seconds: number): Promise<number> {
+  const ac = new AbortController()
+  const running = await createServerChain({ storage: factory }).prepareRun().run({ port: 0, host, signal: ac.signal })
+  try {
+    await waitReady(running.url)
+    let counter = 0
+    const r = await autocannon({
+      url: running.url,
+      connections: clients,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: collection,
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify(configMap(`api-${++counter}`)) }),
+        },
+      ],
+    })
+    if (r.errors > 0 || r.non2xx > 0 || r.timeouts > 0) {
+      throw new Error(`API creates: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx of ${r.requests.total}`)
+    }
+    return r.requests.total / seconds
+  } finally {
+    ac.abort()
+    await running.stopped
+  }
+}
+
+async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/readyz`)
+      if (res.status === 200 && (await res.text()).trim() === 'ok') return
+    } catch {
+      // not accepting connections yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url}/readyz did not answer ok within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 1))
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size
+  } catch {
+    return 0
+  }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+}
+
+export async function benchStorage(): Promise<void> {
+  if (process.env.BENCH_STORAGE === '0') return
+  const seconds = positive('BENCH_STORAGE_DURATION', 5)
+  const clients = positive('BENCH_STORAGE_CLIENTS', 64)
+  const dir = mkdtempSync(join(tmpdir(), 'kube-express-bench-storage-'))
+  let files = 0
+  const sqlitePath = (): string => join(dir, `db-${++files}`, 'state.db')
+
+  const backends: Backend[] = [
+    { name: 'memory', factory: () => memoryStorageFactory() },
+    { name: 'sqlite (FULL)', factory: () => sqliteStorageFactory({ path: sqlitePath() }) },
+  ]
+  // ---- etcd goes here -------------------------------------------------------------------------
+  // Once lib/storage/etcd is done: import { etcdStorageFactory } from '../../lib/storage/etcd/index.js'
+  // and, when BENCH_STORAGE_ETCD=http://127.0.0.1:2379[,...] is set, push
+  //   { name: 'etcd', factory: () => etcdStorageFactory({ endpoints: process.env.BENCH_STORAGE_ETCD!.split(',') }) }
+  // (the raw and API runs use disjoint key names, so one etcd serves both).
+  // -----------------------------------------------------------------------------------------------
+
+  try {
+    console.log('')
+    console.log(`storage: ConfigMap creates/s, ${clients} concurrent clients, ${seconds} s per target`)
+    console.log(['backend'.padEnd(16), 'raw/s'.padStart(10), 'API/s'.padStart(10), 'API / raw'.padStart(10)].join(' '))
+    for (const backend of backends) {
+      const rawStorage = backend.factory()()
+      let raw: number
+      try {
+        raw = await rawCreates(rawStorage, clients, seconds)
+      } finally {
+        await rawStorage.close()
+      }
+      const apiFactory = backend.factory()
+      let api: number
+      try {
+        api = await apiCreates(apiFactory, clients, seconds)
+      } finally {
+        await apiFactory().close()
+      }
+      console.log([backend.name.padEnd(16), raw.toFixed(0).padStart(10), api.toFixed(0).padStart(10), (api / raw).toFixed(3).padStart(10)].join(' '))
+    }
+
+    await benchStartup(sqlitePath(), positive('BENCH_STORAGE_STARTUP_ITEMS', 10_000))
+    await benchCompaction(sqlitePath(), positive('BENCH_STORAGE_KEYS', 1000), positive('BENCH_STORAGE_UPDATES', 100))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Time from opening a SQLite file with `items` ConfigMaps to /readyz ok, median of 3. */
+async function benchStartup(path: string, items: number): Promise<void> {
+  const fill = new SqliteStorage({ path, synchronous: 'NORMAL' })
+  for (let i = 0; i < items; i++) {
+    const name = `cm-${String(i).padStart(6, '0')}`
+    await fill.create(`/registry/configmaps/${namespace}/${name}`, configMap(name))
+  }
+  await fill.close()
+  const times: number[] = []
+  const loads: number[] = []
+  for (let run = 0; run < 3; run++) {
+    const ac = new AbortController()
+    const t0 = performance.now()
+    const factory = sqliteStorageFactory({ path })
+    loads.push(performance.now() - t0)
+    const running = await createServerChain({ storage: factory }).prepareRun().run({ port: 0, host, signal: ac.signal })
+    await waitReady(running.url)
+    times.push(performance.now() - t0)
+    const list = (await (await fetch(`${running.url}${collection}?limit=1`)).json()) as { metadata: { remainingItemCount?: number } }
+    if ((list.metadata.remainingItemCount ?? 0) + 1 < items) throw new Error(`the server started without its ${items} ConfigMaps`)
+    ac.abort()
+    await running.stopped
+    await factory().close()
+  }
+  times.sort((a, b) => a - b)
+  loads.sort((a, b) => a - b)
+  console.log('')
+  console.log(`sqlite start-up with ${items} ConfigMaps (${mib(fileSize(path))} file), open to /readyz ok, median of 3: ${times[1].toFixed(0)} ms`)
+  console.log(`  of which opening and loading the file: ${loads[1].toFixed(0)} ms; runs: ${times.map((t) => t.toFixed(0)).join(', ')} ms`)
+}
+
+/** The log's size after keys x updates writes, before and after compaction, and the longest batch. */
+async function benchCompaction(path: string, keys: number, updates: number): Promise<void> {
+  const s = new SqliteStorage({ path, autoCompact: false })
+  try {
+    const t0 = performance.now()
+    for (let k = 0; k < keys; k++) await s.create(`/registry/configmaps/${namespace}/k-${k}`, configMap(`k-${k}`))
+    for (let u = 1; u < updates; u++) {
+      for (let k = 0; k < keys; k++) {
+        await s.guaranteedUpdate(`/registry/configmaps/${namespace}/k-${k}`, (cur) => ({ ...cur, data: { ...(cur.data as object), n: String(u) } }))
+      }
+    }
+    const writes = keys * updates
+    const writeMs = performance.now() - t0
+    const before = { db: fileSize(path), wal: fileSize(`${path}-wal`) }
+    const c0 = performance.now()
+    s.compact(await s.currentRevision())
+    await s.compactionIdle()
+    const compactMs = performance.now() - c0
+    const stats = s.compactionStats()
+    const after = { db: fileSize(path), wal: fileSize(`${path}-wal`) }
+    await s.close()
+    const closed = fileSize(path)
+    console.log('')
+    console.log(`sqlite log after ${writes} writes (${keys} keys x ${updates}, synchronous=FULL, ${(writes / (writeMs / 1000)).toFixed(0)} sequential writes/s):`)
+    console.log(`  before compaction: ${mib(before.db)} file + ${mib(before.wal)} WAL`)
+    console.log(`  after compaction to the current revision + incremental_vacuum: ${mib(after.db)} file + ${mib(after.wal)} WAL; ${mib(closed)} after close (checkpoint)`)
+    console.log(`  ${stats.rowsDeleted} rows deleted in ${stats.batches} batches over ${compactMs.toFixed(0)} ms; longest batch ${stats.longestBatchMs.toFixed(1)} ms, final WAL checkpoint ${stats.longestCheckpointMs.toFixed(1)} ms`)
+  } finally {
+    await s.close()
+  }
+}
