@@ -4,7 +4,8 @@
  * GET of one ConfigMap through the chain against a bare route serving the same JSON from a Map,
  * and the time from createServerChain() to the first "ok" from /readyz (median of 5 starts),
  * then LIST of 10,000 ConfigMaps as JSON and as a Table (spec/bench/list.ts), then the storage
- * backends' create rates, SQLite start-up and compaction (spec/bench/storage.ts).
+ * backends' create rates, SQLite start-up and compaction (spec/bench/storage.ts), then what
+ * express-openapi-validator would cost in front of the chain (spec/bench/openapi-validator.ts).
  * Loopback only. Knobs: BENCH_DURATION (seconds per target, default 10), BENCH_CONNECTIONS
  * (default 10), BENCH_WARMUP (seconds, default 1), BENCH_STARTS (default 5).
  */
@@ -17,6 +18,7 @@ import express from 'express'
 import { createServerChain } from '../../routers/chain.js'
 import { benchList } from './list.js'
 import { benchStorage } from './storage.js'
+import { benchOpenAPIValidator } from './openapi-validator.js'
 
 const host = '127.0.0.1'
 const duration = positive('BENCH_DURATION', 10)
@@ -152,6 +154,7 @@ async function main(): Promise<void> {
 
   await benchList()
   await benchStorage()
+  await benchOpenAPIValidator()
 }
 
 main().catch((err: unknown) => {
