@@ -30,6 +30,7 @@ import { KubeServer } from './kube/index.js'
 import { notFoundHandler } from './not-found.js'
 import { installNonResourcePaths } from './non-resource.js'
 import { installOpenAPI } from './openapi.js'
+import { schemaApplyTypes } from '../openapi/apply-types.js'
 import { schemaStrategicMergePatcher } from '../openapi/patch-meta-lookup.js'
 
 export type ServerChainConfig = Config
@@ -59,7 +60,7 @@ export interface ServerChain {
 }
 
 export function createServerChain(config: ServerChainConfig = {}): ServerChain {
-  const completed = complete({ strategicMergePatch: schemaStrategicMergePatcher(), ...config })
+  const completed = complete({ strategicMergePatch: schemaStrategicMergePatcher(), applyTypes: schemaApplyTypes(), ...config })
   const { logger, lifecycle } = completed
 
   const notFound = express.Router()

@@ -17,6 +17,7 @@ import { getResource } from './handlers/get.js'
 import { listResource } from './handlers/list.js'
 import { patchResource } from './handlers/patch.js'
 import type { StrategicMergePatcher } from './handlers/patch.js'
+import type { ApplyTypeResolver } from './fieldmanager/schema-type.js'
 import { getScale, patchScale, updateScale } from './handlers/scale.js'
 import { updateResource } from './handlers/update.js'
 import type { WatchServing } from './handlers/watch.js'
@@ -31,6 +32,8 @@ export interface InstalledResource {
 export interface InstallerOptions {
   watch: WatchServing
   strategicMergePatch?: StrategicMergePatcher
+  /** Server-side apply's types of built-in kinds, put on every RequestScope. */
+  applyTypes?: ApplyTypeResolver
 }
 
 function gvKey(group: string, version: string): string {
@@ -141,6 +144,7 @@ export class ResourceMux {
       info,
       query: requestQuery(req, res),
       ctx: { namespace: def.namespaced ? info.namespace : '' },
+      applyTypes: this.options.applyTypes,
     }
     const own = (def as ResourceDefinition & ResourceHandlers).handlers?.[info.subresource ? `${info.subresource}/${info.verb}` : info.verb]
     if (own) return own(scope, req, res, () => this.serveGeneric(scope, req, res))

@@ -10,6 +10,7 @@ import { validateFieldManager } from '../api/validation.js'
 import type { ResourceDefinition } from '../registry/resource.js'
 import type { Store } from '../registry/store.js'
 import type { RequestContext } from '../registry/strategy.js'
+import type { ApplyTypeResolver } from './fieldmanager/schema-type.js'
 import type { RequestInfo } from './request-info.js'
 
 export interface RequestScope {
@@ -18,6 +19,8 @@ export interface RequestScope {
   info: RequestInfo
   query: URLSearchParams
   ctx: RequestContext
+  /** Server-side apply's types of built-in kinds (config.applyTypes); CRDs carry their own schema. */
+  applyTypes?: ApplyTypeResolver
 }
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore'

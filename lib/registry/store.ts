@@ -231,7 +231,7 @@ export class Store {
    * Update and patch: read-modify-write through guaranteedUpdate. `transform` produces the
    * desired object from the current one (PUT: the body; PATCH: the patched current object).
    */
-  async update(ctx: RequestContext, name: string, transform: ObjectTransform, opts: WriteOptions & { subresource?: string } = {}): Promise<WriteResult> {
+  async update(ctx: RequestContext, name: string, transform: ObjectTransform, opts: WriteOptions & { subresource?: string; forceAllowCreate?: boolean } = {}): Promise<WriteResult> {
     const s = this.def.strategy
     const key = this.key(ctx.namespace, name)
     let warnings: string[] = []
@@ -249,7 +249,8 @@ export class Store {
       desired.kind = this.def.kind
       if (this.def.namespaced) desired.metadata.namespace ??= ctx.namespace
       if (!current) {
-        if (!s.allowCreateOnUpdate) throw errors.notFound(this.groupResource, name)
+        // forceAllowCreate: server-side apply creates what does not exist (patcher.forceAllowCreate).
+        if (!s.allowCreateOnUpdate && !opts.forceAllowCreate) throw errors.notFound(this.groupResource, name)
         const result = await this.create(ctx, desired, { dryRun: true })
         warnings = result.warnings
         created = true

@@ -7,6 +7,7 @@
 import type { RequestHandler } from 'express'
 import pino from 'pino'
 import type { Logger } from 'pino'
+import type { ApplyTypeResolver } from '../endpoints/fieldmanager/schema-type.js'
 import type { StrategicMergePatcher } from '../endpoints/handlers/patch.js'
 import type { WatchServing } from '../endpoints/handlers/watch.js'
 import type { AdmissionPlugin } from '../registry/admission.js'
@@ -40,6 +41,8 @@ export interface Config {
   authorization?: RequestHandler
   admission?: AdmissionPlugin[]
   strategicMergePatch?: StrategicMergePatcher
+  /** Server-side apply's list and map types of built-in kinds (custom resources bring their schema). */
+  applyTypes?: ApplyTypeResolver
   version?: Partial<VersionInfo>
 }
 
@@ -57,6 +60,7 @@ export interface CompletedConfig {
   readonly authorization?: RequestHandler
   readonly admission: AdmissionPlugin[]
   readonly strategicMergePatch?: StrategicMergePatcher
+  readonly applyTypes?: ApplyTypeResolver
   readonly version: VersionInfo
   readonly lifecycle: LifecycleSignals
   /** Aborted at NotAcceptingNewRequest: watches and controllers end. */
@@ -92,6 +96,7 @@ export function complete(config: Config = {}): CompletedConfig {
     authorization: config.authorization,
     admission: [...(config.admission ?? [])],
     strategicMergePatch: config.strategicMergePatch,
+    applyTypes: config.applyTypes,
     version: { ...defaultVersionInfo(), ...config.version },
     lifecycle,
     shutdownController,

@@ -65,7 +65,7 @@ export class GenericServer implements DelegationTarget {
     this.name = name
     this.config = config
     this.delegate = delegate
-    this.mux = new ResourceMux({ watch: config.watch, strategicMergePatch: config.strategicMergePatch })
+    this.mux = new ResourceMux({ watch: config.watch, strategicMergePatch: config.strategicMergePatch, applyTypes: config.applyTypes })
     this.router = express.Router()
     // Resource requests of owned group-versions; everything else falls through to the next routes
     // the concrete server adds, and finally to next(), the delegate.

@@ -278,11 +278,8 @@ function helmLifecycle(version: KubectlVersion, label: string, opts: LifecycleOp
 }
 
 helmLifecycle('v32', 'helm 3')
-// helm 4 defaults to server-side apply (PATCH with application/apply-patch+yaml), which the
-// server does not implement yet: it answers 415 ("the body of the request was in an unknown
-// format - accepted media types include: application/json-patch+json,
-// application/merge-patch+json, application/strategic-merge-patch+json") and helm fails with
-// "server-side apply not available on the server". Pending until server-side apply lands.
-helmLifecycle('v35', 'helm 4, server-side apply (default)', { pending: true })
+// helm 4 defaults to server-side apply: PATCH with application/apply-patch+yaml and
+// fieldManager=helm, creating objects by apply and upgrading through re-applies.
+helmLifecycle('v35', 'helm 4, server-side apply (default)')
 // The same helm 4 with client-side apply (three-way strategic merge patches, like helm 3).
 helmLifecycle('v35', 'helm 4, client-side apply', { installArgs: ['--server-side=false'] })

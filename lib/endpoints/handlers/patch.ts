@@ -2,7 +2,9 @@
  * @module lib/endpoints/handlers/patch
  * PATCH (handlers/patch.go): JSON patch (RFC 6902) and JSON merge patch (RFC 7386) applied to the
  * current object inside the Store's read-modify-write, so concurrent writers never lose updates.
- * Strategic merge patch is accepted only where the resource lists it (built-ins, later issue).
+ * Strategic merge patch is accepted only where the resource lists it (built-ins); server-side apply
+ * (application/apply-patch+yaml) everywhere, creating the object when it does not exist. Every
+ * patch records its manager in metadata.managedFields.
  */
 import type { Request, Response } from 'express'
 import fastJsonPatch from 'fast-json-patch'
@@ -10,7 +12,8 @@ import type { Operation } from 'fast-json-patch'
 import jsonMergePatch from 'json-merge-patch'
 import * as errors from '../../api/errors.js'
 import type { KubeObject } from '../../api/types.js'
-import { checkFields, requestBody } from '../decode.js'
+import { checkBodyAgainstURL, checkFields, requestBody } from '../decode.js'
+import { applyObject, managerOrUserAgent, recordUpdate } from '../fieldmanager/field-manager.js'
 import { contentTypeOf, decodeBytes, negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
 import { writeOptions } from '../scope.js'
@@ -49,7 +52,7 @@ export function decodePatchRequest(scope: RequestScope, req: Request, contentTyp
   }
   let patch: unknown
   try {
-    patch = decodeBytes(requestBody(req), 'application/json')
+    patch = decodeBytes(requestBody(req), contentType === applyPatchType ? applyPatchType : 'application/json')
   } catch (err) {
     throw errors.badRequest((err as Error).message)
   }
@@ -68,21 +71,55 @@ export function defaultPatchTypes(): readonly string[] {
   return [jsonPatchType, mergePatchType]
 }
 
+/** The content types PATCH of a resource accepts: its declared ones, then apply-patch (always on, as in kube). */
+export function acceptedPatchTypes(scope: RequestScope): readonly string[] {
+  const declared = scope.def.patchTypes ?? defaultPatchTypes()
+  return declared.includes(applyPatchType) ? declared : [...declared, applyPatchType]
+}
+
+/** PatchOptions of an apply: fieldManager is required; force is a boolean. */
+export function applyOptions(scope: RequestScope): { manager: string; force: boolean } {
+  const manager = scope.query.get('fieldManager') ?? ''
+  if (!manager) {
+    throw errors.invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
+      { type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' },
+    ])
+  }
+  const force = scope.query.get('force')
+  if (force !== null && !['true', 'false', '1', '0', 'True', 'False', 'TRUE', 'FALSE', 't', 'f', 'T', 'F', ''].includes(force)) {
+    throw errors.badRequest(`strconv.ParseBool: parsing ${JSON.stringify(force)}: invalid syntax`)
+  }
+  return { manager, force: force !== null && ['true', '1', 'True', 'TRUE', 't', 'T'].includes(force) }
+}
+
 export async function patchResource(scope: RequestScope, req: Request, res: Response, smp?: StrategicMergePatcher): Promise<void> {
   const n = negotiateOutput(req.headers.accept)
   const name = scope.info.name
-  const accepted = scope.def.patchTypes ?? defaultPatchTypes()
+  const accepted = acceptedPatchTypes(scope)
   const contentType = contentTypeOf(req.headers['content-type'])
   if (!accepted.includes(contentType) || (contentType === strategicMergePatchType && !smp)) {
     throw errors.unsupportedMediaType(accepted)
   }
   const { dryRun, fieldValidation, patch } = decodePatchRequest(scope, req, contentType)
+  const subresource = scope.info.subresource || undefined
+  const fm = { def: scope.def, subresource, applyTypes: scope.applyTypes }
+  const apply = contentType === applyPatchType ? applyOptions(scope) : undefined
+  const manager = apply?.manager ?? managerOrUserAgent(scope.query, req.headers['user-agent'])
 
   let warnings: string[] = []
   const result = await scope.store.update(
     scope.ctx,
     name,
     (current) => {
+      if (apply) {
+        // Apply on a missing object starts from an empty one with the URL's name (create-on-apply).
+        const live: KubeObject = current ? structuredClone(current) : { metadata: { name, ...(scope.def.namespaced ? { namespace: scope.ctx.namespace } : {}) } }
+        const config = structuredClone(patch) as Record<string, unknown>
+        warnings = checkFields(scope.def, config as KubeObject, fieldValidation)
+        const applied = applyObject(fm, live, config, apply)
+        checkBodyAgainstURL(applied, scope.def.namespaced, scope.ctx.namespace, name)
+        return applied
+      }
       if (!current) throw errors.notFound(scope.store.groupResource, name)
       const patched = applyPatch(contentType, structuredClone(current), patch, scope, smp)
       if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) {
@@ -90,12 +127,12 @@ export async function patchResource(scope: RequestScope, req: Request, res: Resp
       }
       patched.metadata ??= {}
       warnings = checkFields(scope.def, patched, fieldValidation)
-      return patched
+      return recordUpdate(fm, current, patched, manager)
     },
-    { dryRun, subresource: scope.info.subresource || undefined },
+    { dryRun, subresource, forceAllowCreate: !!apply && !subresource },
   )
   addWarnings(res, [...warnings, ...result.warnings])
-  writeObject(res, 200, result.object, n.mediaType)
+  writeObject(res, result.created ? 201 : 200, result.object, n.mediaType)
 }
 
 /** Applies a decoded patch document of the given type to a copy of the current object. */

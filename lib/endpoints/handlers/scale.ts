@@ -17,12 +17,14 @@ import type { KubeObject, ObjectMeta } from '../../api/types.js'
 import { validateObjectMeta } from '../../api/validation.js'
 import type { ResourceDefinition, ScaleDefinition } from '../../registry/resource.js'
 import { checkBodyAgainstURL, checkFields, decodeObject } from '../decode.js'
+import { applyObject, managerOrUserAgent, recordUpdate } from '../fieldmanager/field-manager.js'
+import type { ApplyOptions } from '../fieldmanager/field-manager.js'
 import { contentTypeOf, negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
 import { writeOptions } from '../scope.js'
 import type { RequestScope } from '../scope.js'
 import { StrategicMergePatchError, strategicMergePatch, tableLookup } from '../strategic-merge-patch.js'
-import { applyPatch, applyPatchType, decodePatchRequest, defaultPatchTypes, strategicMergePatchStatusError } from './patch.js'
+import { acceptedPatchTypes, applyOptions, applyPatch, applyPatchType, decodePatchRequest, strategicMergePatchStatusError } from './patch.js'
 import type { StrategicMergePatcher } from './patch.js'
 import { writeSingle } from './transform.js'
 
@@ -254,7 +256,14 @@ interface ScaleWriteResult {
  * object's Scale goes through `produce`, is validated, and its replicas (and resourceVersion, the
  * client's precondition) are set on a copy of the object, which the Store then updates.
  */
-async function writeScale(scope: RequestScope, name: string, produce: (old: KubeObject) => KubeObject, dryRun: boolean): Promise<ScaleWriteResult> {
+async function writeScale(
+  scope: RequestScope,
+  name: string,
+  produce: (old: KubeObject) => KubeObject,
+  dryRun: boolean,
+  manager: string,
+  apply?: ApplyOptions,
+): Promise<ScaleWriteResult> {
   const scaleDef = scaleDefinitionOf(scope)
   const def = scope.def
   const result = await scope.store.update(
@@ -285,7 +294,16 @@ async function writeScale(scope: RequestScope, name: string, produce: (old: Kube
       writePath(updated, scaleDef.specReplicasPath, replicas ?? 0)
       // A resourceVersion in the Scale is the client's precondition; the Store checks it.
       if (next.metadata.resourceVersion) updated.metadata.resourceVersion = next.metadata.resourceVersion
-      return updated
+      // The writer owns the replica field of the parent, recorded with subresource "scale" (ScaleHandler).
+      const fm = { def, subresource: 'scale', applyTypes: scope.applyTypes }
+      if (!apply) return recordUpdate(fm, current, updated, manager)
+      // An applied Scale is the parent's replica field applied by the manager through "scale".
+      const config: KubeObject = { apiVersion: current.apiVersion, kind: current.kind, metadata: { name: current.metadata.name } }
+      writePath(config, scaleDef.specReplicasPath, replicas ?? 0)
+      const applied = applyObject(fm, current, config, apply)
+      writePath(applied, scaleDef.specReplicasPath, replicas ?? 0)
+      if (next.metadata.resourceVersion) applied.metadata.resourceVersion = next.metadata.resourceVersion
+      return applied
     },
     { dryRun },
   )
@@ -316,7 +334,7 @@ export async function updateScale(scope: RequestScope, req: Request, res: Respon
   const decoded = decodeObject(req, scaleResource(scope.def), fieldValidation)
   const body = decoded.object
   checkBodyAgainstURL(body, scope.def.namespaced, scope.ctx.namespace, name)
-  const result = await writeScale(scope, name, () => structuredClone(body), dryRun)
+  const result = await writeScale(scope, name, () => structuredClone(body), dryRun, managerOrUserAgent(scope.query, req.headers['user-agent']))
   addWarnings(res, [...decoded.warnings, ...result.warnings])
   writeObject(res, 200, result.scale, n.mediaType)
 }
@@ -325,11 +343,12 @@ export async function updateScale(scope: RequestScope, req: Request, res: Respon
 export async function patchScale(scope: RequestScope, req: Request, res: Response): Promise<void> {
   const n = negotiateOutput(req.headers.accept)
   const name = scope.info.name
-  // Server-side apply is not served yet, here or on the main resource.
-  const accepted = (scope.def.patchTypes ?? defaultPatchTypes()).filter((t) => t !== applyPatchType)
+  const accepted = acceptedPatchTypes(scope)
   const contentType = contentTypeOf(req.headers['content-type'])
   if (!accepted.includes(contentType)) throw errors.unsupportedMediaType(accepted)
   const { dryRun, fieldValidation, patch } = decodePatchRequest(scope, req, contentType)
+  const apply = contentType === applyPatchType ? applyOptions(scope) : undefined
+  if (apply) checkAppliedScale(patch as Record<string, unknown>)
   const scaleDef = scaleResource(scope.def)
   let warnings: string[] = []
   const result = await writeScale(
@@ -343,6 +362,8 @@ export async function patchScale(scope: RequestScope, req: Request, res: Respons
       return patched
     },
     dryRun,
+    apply?.manager ?? managerOrUserAgent(scope.query, req.headers['user-agent']),
+    apply,
   )
   addWarnings(res, [...warnings, ...result.warnings])
   writeObject(res, 200, result.scale, n.mediaType)
@@ -359,5 +380,25 @@ const scaleStrategicMerge: StrategicMergePatcher = (current, patch, scope) => {
 }
 
 function applyScalePatch(scope: RequestScope, contentType: string, current: KubeObject, patch: unknown): KubeObject {
+  if (contentType === applyPatchType) {
+    // The applied Scale's replicas replace the current ones; the rest of a Scale is read-only.
+    const config = patch as KubeObject
+    const replicas = (config['spec'] as { replicas?: unknown } | undefined)?.replicas
+    const next = structuredClone(current)
+    if (replicas !== undefined) next['spec'] = { ...(next['spec'] as object), replicas }
+    if (isMap(config.metadata) && typeof config.metadata.resourceVersion === 'string') next.metadata.resourceVersion = config.metadata.resourceVersion
+    return next
+  }
   return applyPatch(contentType, current, patch, scope, scaleStrategicMerge)
+}
+
+/** The version check of an apply, for the Scale kind: autoscaling/v1 Scale, no managedFields. */
+function checkAppliedScale(config: Record<string, unknown>): void {
+  const version = typeof config['apiVersion'] === 'string' ? config['apiVersion'] : ''
+  if (version !== scaleGroupVersion) {
+    throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${version}, expected: ${scaleGroupVersion}`)
+  }
+  if (config['kind'] !== 'Scale') throw errors.badRequest(`invalid object type: ${scaleGroupVersion}, Kind=${typeof config['kind'] === 'string' ? config['kind'] : ''}`)
+  const meta = config['metadata']
+  if (isMap(meta) && meta['managedFields'] !== undefined) throw errors.badRequest('metadata.managedFields must be nil')
 }

@@ -1,10 +1,12 @@
 /**
  * @module lib/endpoints/handlers/update
  * PUT of a whole object (handlers/update.go): the name and namespace in the body must match the
- * URL; a stale resourceVersion is a 409 (checked by the Store inside the read-modify-write).
+ * URL; a stale resourceVersion is a 409 (checked by the Store inside the read-modify-write). The
+ * writer takes the fields it changed in managedFields.
  */
 import type { Request, Response } from 'express'
 import { checkBodyAgainstURL, decodeObject } from '../decode.js'
+import { managerOrUserAgent, recordUpdate } from '../fieldmanager/field-manager.js'
 import { negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
 import { writeOptions } from '../scope.js'
@@ -17,7 +19,10 @@ export async function updateResource(scope: RequestScope, req: Request, res: Res
   const decoded = decodeObject(req, scope.def, fieldValidation)
   const obj = decoded.object
   checkBodyAgainstURL(obj, scope.def.namespaced, scope.ctx.namespace, name)
-  const result = await scope.store.update(scope.ctx, name, () => obj, { dryRun, subresource: scope.info.subresource || undefined })
+  const subresource = scope.info.subresource || undefined
+  const manager = managerOrUserAgent(scope.query, req.headers['user-agent'])
+  const fm = { def: scope.def, subresource, applyTypes: scope.applyTypes }
+  const result = await scope.store.update(scope.ctx, name, (current) => recordUpdate(fm, current, structuredClone(obj), manager), { dryRun, subresource })
   addWarnings(res, [...decoded.warnings, ...result.warnings])
   writeObject(res, result.created ? 201 : 200, result.object, n.mediaType)
 }
