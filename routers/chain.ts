@@ -69,7 +69,10 @@ export function createServerChain(config: ServerChainConfig = {}): ServerChain {
   const namespacedStores = (): Store[] =>
     [kube, extensions].flatMap((s) => s.mux.all()).filter((r) => r.def.namespaced).map((r) => r.store)
   const kube: KubeServer = new KubeServer(completed, extensions, { namespacedStores })
-  const aggregator = new AggregatorServer(completed, kube)
+  // The aggregator resolves APIService Services through the kube server's Stores, and re-syncs
+  // its automanaged APIServices when the extensions server's group-versions change (CRDs).
+  const aggregator = new AggregatorServer(completed, kube, { lookupStore: (g, v, r) => kube.mux.lookup(g, v, r)?.store })
+  extensions.mux.onChange(() => void aggregator.localGroupVersionsChanged())
 
   const tracker = new InFlightTracker({ isLongRunning, signals: lifecycle })
   const handler = express.Router()
@@ -108,7 +111,12 @@ export function createServerChain(config: ServerChainConfig = {}): ServerChain {
       if (prepared) return prepared
       aggregator.prepareRun()
       installNonResourcePaths(aggregator, completed)
-      installOpenAPI(aggregator, [aggregator, kube, extensions])
+      const openapi = installOpenAPI(aggregator, [aggregator, kube, extensions])
+      // Remote APIServices' kinds follow their servers' discovery into /openapi/v2 and /openapi/v3.
+      aggregator.onRemoteResourcesChange((group, version, defs) => {
+        openapi.removeGroupVersion(group, version)
+        for (const def of defs ?? []) openapi.addResource(def)
+      })
       let stopFn: (() => Promise<void>) | undefined
       const start = async (): Promise<() => Promise<void>> => {
         if (stopFn) return stopFn

@@ -5,7 +5,9 @@
  * and the time from createServerChain() to the first "ok" from /readyz (median of 5 starts),
  * then LIST of 10,000 ConfigMaps as JSON and as a Table (spec/bench/list.ts), then the storage
  * backends' create rates, SQLite start-up and compaction (spec/bench/storage.ts), then what
- * express-openapi-validator would cost in front of the chain (spec/bench/openapi-validator.ts).
+ * express-openapi-validator would cost in front of the chain (spec/bench/openapi-validator.ts), then
+ * GET through the aggregator's proxy against the same GET sent straight to an aggregated server
+ * (spec/bench/aggregator.ts).
  * Loopback only. Knobs: BENCH_DURATION (seconds per target, default 10), BENCH_CONNECTIONS
  * (default 10), BENCH_WARMUP (seconds, default 1), BENCH_STARTS (default 5).
  */
@@ -19,6 +21,7 @@ import { createServerChain } from '../../routers/chain.js'
 import { benchList } from './list.js'
 import { benchStorage } from './storage.js'
 import { benchOpenAPIValidator } from './openapi-validator.js'
+import { benchAggregator } from './aggregator.js'
 
 const host = '127.0.0.1'
 const duration = positive('BENCH_DURATION', 10)
@@ -155,6 +158,7 @@ async function main(): Promise<void> {
   await benchList()
   await benchStorage()
   await benchOpenAPIValidator()
+  await benchAggregator()
 }
 
 main().catch((err: unknown) => {
