@@ -4,7 +4,8 @@
  * GET of one ConfigMap through the chain against a bare route serving the same JSON from a Map,
  * and the time from createServerChain() to the first "ok" from /readyz (median of 5 starts),
  * then LIST of 10,000 ConfigMaps as JSON and as a Table (spec/bench/list.ts), then the storage
- * backends' create rates, SQLite start-up and compaction (spec/bench/storage.ts), then what
+ * backends' create rates, SQLite start-up and compaction (spec/bench/storage.ts), etcd's create
+ * rate and watch lag (spec/bench/storage-etcd.ts), then what
  * express-openapi-validator would cost in front of the chain (spec/bench/openapi-validator.ts), then
  * GET through the aggregator's proxy against the same GET sent straight to an aggregated server
  * (spec/bench/aggregator.ts).
@@ -20,6 +21,7 @@ import express from 'express'
 import { createServerChain } from '../../routers/chain.js'
 import { benchList } from './list.js'
 import { benchStorage } from './storage.js'
+import { benchStorageEtcd } from './storage-etcd.js'
 import { benchOpenAPIValidator } from './openapi-validator.js'
 import { benchAggregator } from './aggregator.js'
 
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
 
   await benchList()
   await benchStorage()
+  if (process.env.BENCH_STORAGE !== '0') await benchStorageEtcd()
   await benchOpenAPIValidator()
   await benchAggregator()
 }

@@ -4,7 +4,7 @@
  * - creates/s with BENCH_STORAGE_CLIENTS (default 64) concurrent clients POSTing ConfigMaps through
  *   the full HTTP chain (createServerChain({ storage })), beside the same backend's raw create rate
  *   (storage.create directly, the same number of concurrent callers), and the API / raw ratio;
- *   for memory and SQLite (synchronous=FULL), etcd when BENCH_STORAGE_ETCD names its endpoints;
+ *   for memory and SQLite (synchronous=FULL) (etcd: spec/bench/storage-etcd.ts);
  * - the time from opening a SQLite file holding BENCH_STORAGE_STARTUP_ITEMS (default 10,000)
  *   ConfigMaps to the first "ok" from /readyz;
  * - the SQLite log after BENCH_STORAGE_KEYS (default 1,000) keys were each updated
@@ -131,12 +131,7 @@ export async function benchStorage(): Promise<void> {
     { name: 'memory', factory: () => memoryStorageFactory() },
     { name: 'sqlite (FULL)', factory: () => sqliteStorageFactory({ path: sqlitePath() }) },
   ]
-  // ---- etcd goes here -------------------------------------------------------------------------
-  // Once lib/storage/etcd is done: import { etcdStorageFactory } from '../../lib/storage/etcd/index.js'
-  // and, when BENCH_STORAGE_ETCD=http://127.0.0.1:2379[,...] is set, push
-  //   { name: 'etcd', factory: () => etcdStorageFactory({ endpoints: process.env.BENCH_STORAGE_ETCD!.split(',') }) }
-  // (the raw and API runs use disjoint key names, so one etcd serves both).
-  // -----------------------------------------------------------------------------------------------
+  // etcd is measured by spec/bench/storage-etcd.ts, which starts its own etcd (or uses BENCH_STORAGE_ETCD).
 
   try {
     console.log('')

@@ -1,0 +1,213 @@
+/**
+ * @module spec/bench/storage-etcd
+ * What the etcd backend costs, as functions spec/bench/storage.ts (or a script) can call:
+ * - etcdRawPutRate: plain etcd puts/s from `clients` concurrent callers on one etcd3 client, the
+ *   ceiling anything on top of this etcd can reach;
+ * - etcdApiCreateRate: ConfigMap creates/s through the full HTTP chain
+ *   (createServerChain({ storage: etcdStorageFactory(...) })) from `clients` connections;
+ * - etcdWatchLag: two server chains in this process, each with its own etcd client (so its own
+ *   gRPC connection and watch stream, as two processes would have), a watch over HTTP on B and
+ *   sequential creates through HTTP on A; the time from A's 201 to the event line on B, p50/p99.
+ * benchStorageEtcd() runs all three, against BENCH_STORAGE_ETCD=http://h:p[,...] when set, else
+ * against a single etcd it starts on loopback with spec/support/etcd.ts (flags printed).
+ * Knobs: BENCH_STORAGE_DURATION (seconds per rate, default 5), BENCH_STORAGE_CLIENTS (default 64),
+ * BENCH_ETCD_LAG_WRITES (default 500).
+ */
+import { randomUUID } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import autocannon from 'autocannon'
+import { Etcd3 } from 'etcd3'
+import type { KubeObject } from '../../lib/api/types.js'
+import { etcdStorageFactory } from '../../lib/storage/etcd/index.js'
+import type { StorageFactory } from '../../lib/storage/interface.js'
+import { createServerChain } from '../../routers/chain.js'
+import { startEtcdCluster } from '../support/etcd.js'
+
+const host = '127.0.0.1'
+const namespace = 'default'
+const collection = `/api/v1/namespaces/${namespace}/configmaps`
+
+function positive(env: string, fallback: number): number {
+  const raw = process.env[env]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${env} must be a positive number, got ${raw}`)
+  return n
+}
+
+function configMap(name: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, uid: `uid-${name}` }, data: { greeting: 'hello', answer: '42' } }
+}
+
+/** Puts/s of a ConfigMap-sized value from `clients` concurrent callers for `seconds`. */
+export async function etcdRawPutRate(endpoints: string[], clients = 64, seconds = 5): Promise<number> {
+  const client = new Etcd3({ hosts: endpoints })
+  const prefix = `/bench-raw-${randomUUID().slice(0, 8)}/`
+  const value = JSON.stringify(configMap('raw'))
+  try {
+    let n = 0
+    const t0 = performance.now()
+    const deadline = t0 + seconds * 1000
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        for (let i = 0; performance.now() < deadline; i++) {
+          await client.put(`${prefix}${c}-${i}`).value(value)
+          n++
+        }
+      }),
+    )
+    const rate = n / ((performance.now() - t0) / 1000)
+    await client.delete().prefix(prefix)
+    return rate
+  } finally {
+    client.close()
+  }
+}
+
+async function startChain(factory: StorageFactory): Promise<{ url: string; stop(): Promise<void> }> {
+  const ac = new AbortController()
+  const running = await createServerChain({ storage: factory }).prepareRun().run({ port: 0, host, signal: ac.signal })
+  await waitReady(running.url)
+  return {
+    url: running.url,
+    async stop() {
+      ac.abort()
+      await running.stopped
+      await factory().close()
+    },
+  }
+}
+
+/** ConfigMap creates/s through the whole chain on etcd from `clients` connections for `seconds`. */
+export async function etcdApiCreateRate(endpoints: string[], clients = 64, seconds = 5): Promise<number> {
+  const chain = await startChain(etcdStorageFactory({ endpoints, keyPrefix: `/bench-api-${randomUUID().slice(0, 8)}` }))
+  try {
+    let counter = 0
+    const r = await autocannon({
+      url: chain.url,
+      connections: clients,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          path: collection,
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify(configMap(`api-${++counter}`)) }),
+        },
+      ],
+    })
+    if (r.errors > 0 || r.non2xx > 0 || r.timeouts > 0) {
+      throw new Error(`API creates: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx of ${r.requests.total}`)
+    }
+    return r.requests.total / seconds
+  } finally {
+    await chain.stop()
+  }
+}
+
+export interface WatchLag {
+  writes: number
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+}
+
+/**
+ * Two chains on one etcd (one process, one etcd client each): `writes` sequential creates through
+ * A, each timed from A's 201 to its ADDED line on a watch over HTTP on B.
+ */
+export async function etcdWatchLag(endpoints: string[], writes = 500): Promise<WatchLag> {
+  const keyPrefix = `/bench-lag-${randomUUID().slice(0, 8)}`
+  const a = await startChain(etcdStorageFactory({ endpoints, keyPrefix }))
+  const b = await startChain(etcdStorageFactory({ endpoints, keyPrefix }))
+  const ac = new AbortController()
+  try {
+    const list = (await (await fetch(`${b.url}${collection}`)).json()) as { metadata: { resourceVersion: string } }
+    const res = await fetch(`${b.url}${collection}?watch=1&resourceVersion=${list.metadata.resourceVersion}`, { signal: ac.signal })
+    if (res.body === null) throw new Error('watch without a body')
+    const seen = new Map<string, number>()
+    const waiters = new Map<string, () => void>()
+    const reading = (async () => {
+      const decoder = new TextDecoder()
+      let buffered = ''
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        const at = performance.now()
+        buffered += decoder.decode(chunk, { stream: true })
+        const lines = buffered.split('\n')
+        buffered = lines.pop() ?? ''
+        for (const line of lines) {
+          if (line.trim() === '') continue
+          const event = JSON.parse(line) as { type: string; object: KubeObject }
+          const name = event.object.metadata.name as string
+          seen.set(name, at)
+          waiters.get(name)?.()
+        }
+      }
+    })().catch(() => undefined)
+
+    const lags: number[] = []
+    for (let i = 0; i < writes; i++) {
+      const name = `lag-${i}`
+      const arrived = new Promise<void>((resolve) => waiters.set(name, resolve))
+      const created = await fetch(`${a.url}${collection}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(configMap(name)),
+      })
+      const acked = performance.now()
+      if (created.status !== 201) throw new Error(`create ${name}: ${created.status} ${await created.text()}`)
+      await created.arrayBuffer()
+      await arrived
+      waiters.delete(name)
+      // The event may have come before A's response was read: that is a lag of 0.
+      lags.push(Math.max(0, (seen.get(name) as number) - acked))
+    }
+    ac.abort()
+    await reading
+    lags.sort((x, y) => x - y)
+    const pick = (q: number): number => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))]
+    return { writes, p50Ms: pick(0.5), p99Ms: pick(0.99), maxMs: lags[lags.length - 1] }
+  } finally {
+    ac.abort()
+    await a.stop()
+    await b.stop()
+  }
+}
+
+async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/readyz`)
+      if (res.status === 200 && (await res.text()).trim() === 'ok') return
+    } catch {
+      // not accepting connections yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url}/readyz did not answer ok within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/** Runs the three measurements and prints them; starts its own etcd unless BENCH_STORAGE_ETCD is set. */
+export async function benchStorageEtcd(): Promise<void> {
+  const seconds = positive('BENCH_STORAGE_DURATION', 5)
+  const clients = positive('BENCH_STORAGE_CLIENTS', 64)
+  const writes = positive('BENCH_ETCD_LAG_WRITES', 500)
+  const given = process.env.BENCH_STORAGE_ETCD
+  const cluster = given ? undefined : await startEtcdCluster(1)
+  const endpoints = given ? given.split(',') : (cluster?.endpoints as string[])
+  try {
+    console.log('')
+    console.log(`etcd: ${given ? `given endpoints ${given}` : `etcd ${cluster!.members[0].args().join(' ')}`}`)
+    const raw = await etcdRawPutRate(endpoints, clients, seconds)
+    const api = await etcdApiCreateRate(endpoints, clients, seconds)
+    console.log(`etcd: ${clients} concurrent clients, ${seconds} s each: raw puts ${raw.toFixed(0)}/s, API creates ${api.toFixed(0)}/s (API / raw ${(api / raw).toFixed(3)})`)
+    const lag = await etcdWatchLag(endpoints, writes)
+    console.log(
+      `etcd watch lag, write ack on chain A -> event on chain B (two chains, one process, own clients), ${lag.writes} writes: ` +
+        `p50 ${lag.p50Ms.toFixed(2)} ms, p99 ${lag.p99Ms.toFixed(2)} ms, max ${lag.maxMs.toFixed(2)} ms`,
+    )
+  } finally {
+    await cluster?.remove()
+  }
+}
