@@ -38,6 +38,19 @@ export interface ScaleDefinition {
   labelSelectorPath?: string
 }
 
+/**
+ * Conversion between one served version and the storage version of a kind (kube's conversion
+ * functions through the internal version, or a CRD's conversion strategy). The Store calls
+ * toStorage on every object it writes in the served version and fromStorage on every stored
+ * object it returns (get, list, watch events, update and delete results); selectors and strategy
+ * hooks see the served version. Both functions get an object they may not mutate and return a new
+ * one with the target apiVersion; metadata passes through unchanged.
+ */
+export interface VersionConversion {
+  toStorage(obj: KubeObject): KubeObject
+  fromStorage(obj: KubeObject): KubeObject
+}
+
 export interface ResourceDefinition {
   group: string
   version: string
@@ -73,6 +86,12 @@ export interface ResourceDefinition {
   checkFields?(obj: KubeObject): { unknownFields: string[]; typeErrors: string[] }
   /** Storage key prefix; defaults to /registry/<resource> for core and /registry/<group>/<resource> otherwise. */
   storagePrefix?: string
+  /**
+   * For a version served from objects stored in another version (kube's storage version): the
+   * conversion both ways. The declarations of all versions share one storagePrefix; the one in
+   * the storage version has no convert, every other served version has its own pair.
+   */
+  convert?: VersionConversion
   /** How metadata.name is validated (ValidateNameFunc). Default: DNS subdomain. */
   nameValidation?: 'subdomain' | 'label' | 'path-segment'
   strategy: Strategy

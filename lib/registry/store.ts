@@ -92,8 +92,13 @@ export class Store {
     return name ? `${this.prefix}/${name}` : `${this.prefix}/`
   }
 
-  /** Objects carry kind and apiVersion on every response (storage keeps them too, like etcd does). */
+  /**
+   * Objects carry kind and apiVersion on every response (storage keeps them too, like etcd does).
+   * A version served from another version's storage (def.convert) converts here, on the way out;
+   * an object already in the served version passes unchanged, so calling this twice is harmless.
+   */
   private withTypeMeta(obj: KubeObject): KubeObject {
+    if (this.def.convert && obj.apiVersion !== this.apiVersion) obj = this.def.convert.fromStorage(obj)
     if (obj.kind === this.def.kind && obj.apiVersion === this.apiVersion) return obj
     return { ...obj, apiVersion: this.apiVersion, kind: this.def.kind }
   }
@@ -106,14 +111,25 @@ export class Store {
     }
   }
 
+  /** The object in the storage version, on the way in (def.convert); others are stored as served. */
+  private toStorage(obj: KubeObject): KubeObject {
+    return this.def.convert && obj.apiVersion === this.apiVersion ? this.def.convert.toStorage(obj) : obj
+  }
+
+  /** Selectors of the served version, evaluated on stored objects in the storage version. */
+  private servedPredicate(predicate: Predicate | undefined): Predicate | undefined {
+    if (!predicate || !this.def.convert) return predicate
+    return (obj) => predicate(this.withTypeMeta(obj))
+  }
+
   async list(ctx: RequestContext, params: ListParams = {}): Promise<KubeList> {
     const listKind = this.def.listKind
     if (params.name !== undefined && (this.def.namespaced ? ctx.namespace !== '' : true)) {
       // A field selector that pins the name reads one key, as the etcd3 store does for "metadata.name=X".
       const items: KubeObject[] = []
       try {
-        const obj = await this.storage.get(this.key(ctx.namespace, params.name))
-        if (!params.predicate || params.predicate(obj)) items.push(this.withTypeMeta(obj))
+        const obj = this.withTypeMeta(await this.storage.get(this.key(ctx.namespace, params.name)))
+        if (!params.predicate || params.predicate(obj)) items.push(obj)
       } catch (err) {
         if (!isStorageError(err, 'KeyNotFound')) rethrowStorageError(err, this.groupResource, params.name)
       }
@@ -126,7 +142,7 @@ export class Store {
         resourceVersionMatch: params.resourceVersionMatch,
         limit: params.limit,
         continue: params.continue,
-        predicate: params.predicate,
+        predicate: this.servedPredicate(params.predicate),
       })
       const metadata: KubeList['metadata'] = { resourceVersion: result.resourceVersion }
       if (result.continue) metadata.continue = result.continue
@@ -139,11 +155,12 @@ export class Store {
 
   async watch(ctx: RequestContext, params: WatchParams = {}): Promise<Watcher> {
     try {
-      return await this.storage.watch(this.key(ctx.namespace), {
+      const watcher = await this.storage.watch(this.key(ctx.namespace), {
         resourceVersion: params.resourceVersion,
-        predicate: params.predicate,
+        predicate: this.servedPredicate(params.predicate),
         bookmarkIntervalMs: params.bookmarkIntervalMs,
       })
+      return this.def.convert ? convertedWatcher(watcher, (obj) => this.withTypeMeta(obj)) : watcher
     } catch (err) {
       rethrowStorageError(err, this.groupResource, '')
     }
@@ -212,7 +229,7 @@ export class Store {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const stored = await this.storage.create(this.key(ctx.namespace, obj.metadata.name!), obj)
+        const stored = await this.storage.create(this.key(ctx.namespace, obj.metadata.name!), this.toStorage(obj))
         return { object: this.withTypeMeta(stored), warnings }
       } catch (err) {
         if (generate && isStorageError(err, 'KeyExists')) {
@@ -238,7 +255,9 @@ export class Store {
     let created = false
     let deleteAfter = false
     let dryRunResult: KubeObject | undefined
-    const tryUpdate = async (current: KubeObject | undefined): Promise<KubeObject> => {
+    const tryUpdate = async (stored: KubeObject | undefined): Promise<KubeObject> => {
+      // The strategy sees both objects in the served version; what is written is converted back.
+      const current = stored && this.def.convert ? this.withTypeMeta(stored) : stored
       warnings = []
       created = false
       deleteAfter = false
@@ -259,7 +278,7 @@ export class Store {
           dryRunResult = result.object
           throw dryRunCreate
         }
-        return result.object
+        return this.toStorage(result.object)
       }
       const rv = desired.metadata.resourceVersion
       if (!rv) {
@@ -297,9 +316,9 @@ export class Store {
       deleteAfter = !!meta.deletionTimestamp && !this.mustWaitForFinalizers(desired)
       if (opts.dryRun) {
         dryRunResult = desired
-        return current
+        return stored!
       }
-      return desired
+      return this.toStorage(desired)
     }
     try {
       const stored = await this.storage.guaranteedUpdate(key, tryUpdate, { ignoreNotFound: true }).catch((err: unknown) => {
@@ -320,7 +339,7 @@ export class Store {
 
   /** An object with finalizers (or one its strategy still finalizes) is only marked on DELETE. */
   private mustWaitForFinalizers(obj: KubeObject): boolean {
-    return (obj.metadata.finalizers?.length ?? 0) > 0 || (this.def.strategy.finalizationPending?.(obj) ?? false)
+    return (obj.metadata.finalizers?.length ?? 0) > 0 || (this.def.strategy.finalizationPending?.(this.withTypeMeta(obj)) ?? false)
   }
 
   /** Deletes from storage, tolerating a concurrent delete; returns the last state or undefined. */
@@ -341,7 +360,7 @@ export class Store {
     const key = this.key(ctx.namespace, name)
     let current: KubeObject
     try {
-      current = await this.storage.get(key)
+      current = this.withTypeMeta(await this.storage.get(key))
     } catch (err) {
       rethrowStorageError(err, this.groupResource, name)
     }
@@ -355,11 +374,11 @@ export class Store {
           key,
           (obj) => {
             if (obj.metadata.deletionTimestamp) return obj
-            const next = structuredClone(obj)
+            const next = this.withTypeMeta(structuredClone(obj))
             next.metadata.deletionTimestamp = nowTimestamp()
             next.metadata.deletionGracePeriodSeconds = 0
             this.def.strategy.onMarkedForDeletion?.(next)
-            return next
+            return this.toStorage(next)
           },
           { preconditions: params.preconditions },
         )
@@ -400,6 +419,18 @@ export class Store {
       }
     }
     return { ...list, items }
+  }
+}
+
+/** A watch whose event objects are converted to the served version (bookmarks carry no object). */
+function convertedWatcher(watcher: Watcher, convert: (obj: KubeObject) => KubeObject): Watcher {
+  return {
+    stop: () => watcher.stop(),
+    async *[Symbol.asyncIterator]() {
+      for await (const event of watcher) {
+        yield event.type === 'BOOKMARK' || event.type === 'ERROR' ? event : { ...event, object: convert(event.object) }
+      }
+    },
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * @module routers/kube
  * The kube server (kube-apiserver's controlplane): built-in resources as declarations on the
- * generic Store, the core /api discovery, namespace bootstrap, the namespace controller and the
- * NamespaceLifecycle admission plugin. Requests it does not own fall through to its delegate.
+ * generic Store, the core /api discovery, bootstrap objects (system namespaces, the "kubernetes"
+ * Service), the controllers a cluster runs for every namespace (namespace cleanup, "default"
+ * ServiceAccount, kube-root-ca.crt) and the NamespaceLifecycle admission plugin. Requests it does not own fall through to its delegate.
  */
 import type { NextFunction, Request, Response } from 'express'
 import { isStatusError } from '../../lib/api/errors.js'
@@ -24,7 +25,10 @@ import { policyResources } from './policy/index.js'
 import { rbacResources } from './rbac/index.js'
 import { typedResource } from './typed.js'
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js'
+import { hostAddress, runKubernetesServiceController } from './controllers/kubernetes-service.js'
 import { runNamespaceController } from './controllers/namespace-controller.js'
+import { runRootCAPublisher } from './controllers/root-ca-publisher.js'
+import { runServiceAccountsController } from './controllers/serviceaccounts-controller.js'
 import { configmaps } from './core/configmaps.js'
 import { endpoints } from './core/endpoints.js'
 import { events } from './core/events.js'
@@ -72,6 +76,15 @@ export const systemNamespaces: readonly string[] = ['default', 'kube-system', 'k
 export interface KubeServerOptions {
   /** Namespaced Stores of the whole chain, for the namespace controller. */
   namespacedStores: () => Store[]
+  /**
+   * The address the "kubernetes" endpoints point at (--advertise-address); by default the host's
+   * first non-loopback IPv4 address (loopback addresses are invalid in endpoints).
+   */
+  advertiseAddress?: string
+  /** The CA bundle published as kube-root-ca.crt; a placeholder certificate by default. */
+  rootCA?: string
+  /** How often the "kubernetes" Service and its endpoints are checked (10 s, as kube). */
+  bootstrapIntervalMs?: number
 }
 
 export class KubeServer extends GenericServer {
@@ -79,9 +92,10 @@ export class KubeServer extends GenericServer {
 
   constructor(config: CompletedConfig, delegate: DelegationTarget, options: KubeServerOptions) {
     super('kube-apiserver', config, delegate)
+    let ownServices: ReturnType<typeof createServices> | undefined
     for (const shared of builtinResources) {
       // The Service IP/port allocator is state of one server: never shared by chains in a process.
-      const def = shared === services ? createServices() : shared
+      const def = shared === services ? (ownServices = createServices()) : shared
       // Built-in kinds are typed: unknown fields are checked and strategic merge patch applies.
       this.installResource(typedResource(def))
     }
@@ -96,14 +110,48 @@ export class KubeServer extends GenericServer {
       writeDiscovery(req, res, apiVersions, () => aggregatedDiscovery(server.ownGroupVersions().filter((gv) => gv.group === '')))
     })
 
+    // The hooks that write into namespaces start after the system namespaces exist (they run
+    // concurrently), so a started server already has default's Service and ServiceAccount.
+    let systemNamespacesDone!: () => void
+    const systemNamespacesCreated = new Promise<void>((resolve) => (systemNamespacesDone = resolve))
     this.addPostStartHook('start-system-namespaces-controller', async () => {
-      for (const name of systemNamespaces) {
-        try {
-          await this.namespaces.create({ namespace: '' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } })
-        } catch (err) {
-          if (!(isStatusError(err) && err.code === 409)) throw err
+      try {
+        for (const name of systemNamespaces) {
+          try {
+            await this.namespaces.create({ namespace: '' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } })
+          } catch (err) {
+            if (!(isStatusError(err) && err.code === 409)) throw err
+          }
         }
+      } finally {
+        systemNamespacesDone()
       }
+    })
+    const store = (group: string, resource: string): Store => this.mux.lookup(group, 'v1', resource)!.store
+    const allocator = ownServices!.allocator
+    this.addPostStartHook('bootstrap-controller', async ({ signal }) => {
+      await systemNamespacesCreated
+      await runKubernetesServiceController(
+        {
+          services: store('', 'services'),
+          endpoints: store('', 'endpoints'),
+          endpointslices: store('discovery.k8s.io', 'endpointslices'),
+          clusterIP: allocator.firstIP,
+          advertiseAddress: options.advertiseAddress ?? hostAddress(),
+          allocating: (fn) => allocator.serialized(store('', 'services'), fn),
+          logger: config.logger,
+          intervalMs: options.bootstrapIntervalMs,
+        },
+        signal,
+      )
+    })
+    this.addPostStartHook('start-service-account-controller', async ({ signal }) => {
+      await systemNamespacesCreated
+      await runServiceAccountsController({ namespaces: this.namespaces, serviceaccounts: store('', 'serviceaccounts'), logger: config.logger }, signal)
+    })
+    this.addPostStartHook('start-root-ca-cert-publisher', async ({ signal }) => {
+      await systemNamespacesCreated
+      await runRootCAPublisher({ namespaces: this.namespaces, configmaps: store('', 'configmaps'), rootCA: options.rootCA, logger: config.logger }, signal)
     })
     this.addPostStartHook('start-namespace-controller', ({ signal }) => {
       void runNamespaceController({ namespaces: this.namespaces, namespacedStores: options.namespacedStores, logger: config.logger }, signal)

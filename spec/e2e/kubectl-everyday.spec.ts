@@ -382,7 +382,8 @@ for (const version of kubectlVersions) {
         deleted(version, 'deployment.apps', 'web') + deleted(version, 'service', 'web'),
       )
       expect(await ok(['get', 'deployments', '-o', 'name'])).to.equal('deployment.apps/api\n')
-      expect(await ok(['get', 'services', '-o', 'name'])).to.equal('service/api\n')
+      // The bootstrap "kubernetes" Service stays, as on any cluster.
+      expect(await ok(['get', 'services', '-o', 'name'])).to.equal('service/api\nservice/kubernetes\n')
     })
 
     it('delete --all in a namespace', async () => {

@@ -206,7 +206,11 @@ describe('server chain', () => {
       expect(first.body.items).to.have.length(2)
       expect(first.body.metadata.continue).to.be.a('string')
       const second = await request(chain.app).get(`/api/v1/namespaces/kube-public/configmaps?limit=2&continue=${encodeURIComponent(first.body.metadata.continue)}`)
-      expect(second.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).to.deep.equal(['p3'])
+      // kube-public also holds the root CA publisher's kube-root-ca.crt, first in key order.
+      const names = (page: { body: { items: { metadata: { name: string } }[] } }): string[] => page.body.items.map((i) => i.metadata.name)
+      expect(names(first)).to.deep.equal(['kube-root-ca.crt', 'p1'])
+      expect(names(second)).to.deep.equal(['p2', 'p3'])
+      expect(second.body.metadata.continue ?? '').to.equal('')
     })
 
     it('filters by label and field selectors', async () => {

@@ -6,7 +6,9 @@ import { after, before, describe, it } from 'mocha'
 import request from 'supertest'
 import { createServerChain } from '../../routers/chain.js'
 import type { ServerChain } from '../../routers/chain.js'
+import type { KubeObject } from '../../lib/api/types.js'
 import { autoscalingResources } from '../../routers/kube/autoscaling/index.js'
+import { hpaV1ToV2, hpaV2ToV1 } from '../../routers/kube/autoscaling/hpa-conversion.js'
 import { batchResources } from '../../routers/kube/batch/index.js'
 import { cronScheduleError } from '../../routers/kube/batch/cronjobs.js'
 import { miscResources } from '../../routers/kube/misc/index.js'
@@ -126,14 +128,149 @@ describe('batch, autoscaling, policy, networking and small groups', () => {
       expect(res.body.spec.minReplicas).to.equal(1)
       expect(res.body.spec.metrics).to.deep.equal([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }])
       expect(res.body.status).to.deep.equal({ desiredReplicas: 0 })
-      const v1 = await request(chain.app).post('/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers').send({ apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', ...hpa, spec: { ...hpa.spec, targetCPUUtilizationPercentage: 50 } })
+      const v1 = await request(chain.app)
+        .post('/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers')
+        .send({ apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', ...hpa, metadata: { name: 'web1' }, spec: { ...hpa.spec, targetCPUUtilizationPercentage: 50 } })
       expect(v1.status).to.equal(201)
       expect(v1.body.spec.minReplicas).to.equal(1)
+      expect(v1.body.status).to.deep.equal({ currentReplicas: 0, desiredReplicas: 0 })
       const bad = await request(chain.app)
         .post('/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers')
         .send({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'bad' }, spec: { ...hpa.spec, minReplicas: 3, maxReplicas: 2 } })
       expect(bad.status).to.equal(422)
       expect(bad.body.message).to.equal('HorizontalPodAutoscaler.autoscaling "bad" is invalid: spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`')
+    })
+
+    describe('one storage for v1 and v2', () => {
+      const v1Base = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers'
+      const v2Base = '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers'
+
+      it('reads an HPA made through v1 through v2, and refuses the same name twice', async () => {
+        const v2 = await request(chain.app).get(`${v2Base}/web1`)
+        expect(v2.status).to.equal(200)
+        expect(v2.body.apiVersion).to.equal('autoscaling/v2')
+        expect(v2.body.spec.metrics).to.deep.equal([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }])
+        expect(v2.body.status).to.deep.equal({ desiredReplicas: 0 })
+        expect(v2.body.metadata).to.not.have.property('annotations')
+        const again = await request(chain.app).post(v2Base).send({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', ...hpa, metadata: { name: 'web1' } })
+        expect(again.status).to.equal(409)
+        // Both listed through v1, in v1's shape (the v2 one with its CPU target as v1 spells it).
+        const targets = (await request(chain.app).get(v1Base)).body.items.map((i: { metadata: { name: string }; spec: { targetCPUUtilizationPercentage?: number } }) => [i.metadata.name, i.spec.targetCPUUtilizationPercentage])
+        expect(targets).to.deep.equal([
+          ['web', 80],
+          ['web1', 50],
+        ])
+      })
+
+      it('makes the implicit 80% CPU target of v1 explicit in v2', async () => {
+        await request(chain.app).post(v1Base).send({ apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', ...hpa, metadata: { name: 'implicit' } }).expect(201)
+        const v2 = await request(chain.app).get(`${v2Base}/implicit`)
+        expect(v2.body.spec.metrics).to.deep.equal([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }])
+        // Read back as v1, the now explicit target shows.
+        const v1 = await request(chain.app).get(`${v1Base}/implicit`)
+        expect(v1.body.spec.targetCPUUtilizationPercentage).to.equal(80)
+        expect(v1.body.metadata).to.not.have.property('annotations')
+      })
+
+      it('keeps what v1 cannot say in round-trip annotations, and brings it back on a v1 write', async () => {
+        const pods = { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '10' } } }
+        const cpu = { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }
+        const behavior = { scaleDown: { stabilizationWindowSeconds: 60 } }
+        const created = await request(chain.app)
+          .post(v2Base)
+          .send({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'rich', annotations: { team: 'a' } }, spec: { ...hpa.spec, metrics: [cpu, pods], behavior } })
+        expect(created.status).to.equal(201)
+        const storedBehavior = created.body.spec.behavior
+        const v1 = (await request(chain.app).get(`${v1Base}/rich`)).body
+        expect(v1.spec).to.deep.equal({ scaleTargetRef: hpa.spec.scaleTargetRef, minReplicas: 1, maxReplicas: 5, targetCPUUtilizationPercentage: 70 })
+        expect(v1.status).to.deep.equal({ currentReplicas: 0, desiredReplicas: 0 })
+        expect(v1.metadata.annotations.team).to.equal('a')
+        expect(JSON.parse(v1.metadata.annotations['autoscaling.alpha.kubernetes.io/metrics'])).to.deep.equal([{ type: 'Pods', pods: { metricName: 'qps', targetAverageValue: '10' } }])
+        expect(JSON.parse(v1.metadata.annotations['autoscaling.alpha.kubernetes.io/behavior'])).to.deep.equal(storedBehavior)
+
+        // A v1 client changes the CPU target and writes back what it read.
+        v1.spec.targetCPUUtilizationPercentage = 60
+        const put = await request(chain.app).put(`${v1Base}/rich`).send(v1)
+        expect(put.status).to.equal(200)
+        expect(put.body.spec.targetCPUUtilizationPercentage).to.equal(60)
+        const v2 = (await request(chain.app).get(`${v2Base}/rich`)).body
+        expect(v2.metadata.annotations).to.deep.equal({ team: 'a' })
+        // The annotation's metrics come first, then the one targetCPUUtilizationPercentage makes.
+        expect(v2.spec.metrics).to.deep.equal([pods, { ...cpu, resource: { ...cpu.resource, target: { type: 'Utilization', averageUtilization: 60 } } }])
+        expect(v2.spec.behavior).to.deep.equal(storedBehavior)
+      })
+
+      it('shows v2 current metrics and conditions through v1 status', async () => {
+        const status = {
+          currentReplicas: 2,
+          desiredReplicas: 3,
+          currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 91, averageValue: '450m' } } }],
+          conditions: [{ type: 'AbleToScale', status: 'True', reason: 'ReadyForNewScale', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+        }
+        const res = await request(chain.app).patch(`${v2Base}/rich/status`).set('Content-Type', 'application/merge-patch+json').send({ status })
+        expect(res.status).to.equal(200)
+        const v1 = (await request(chain.app).get(`${v1Base}/rich`)).body
+        expect(v1.status).to.deep.equal({ currentReplicas: 2, desiredReplicas: 3, currentCPUUtilizationPercentage: 91 })
+        expect(JSON.parse(v1.metadata.annotations['autoscaling.alpha.kubernetes.io/current-metrics'])).to.deep.equal([
+          { type: 'Resource', resource: { name: 'cpu', currentAverageUtilization: 91, currentAverageValue: '450m' } },
+        ])
+        expect(JSON.parse(v1.metadata.annotations['autoscaling.alpha.kubernetes.io/conditions'])).to.deep.equal(status.conditions)
+        const table = await request(chain.app).get(`${v1Base}/rich`).set('Accept', tableAccept)
+        expect(table.body.rows[0].cells.slice(0, 6)).to.deep.equal(['rich', 'Deployment/web', 'cpu: 91%/60%', '1', '5', '2'])
+      })
+
+      it('round-trips every v2 metric source and status through v1 unchanged', () => {
+        const sel = { matchLabels: { app: 'web' } }
+        const ref = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'main' }
+        const v2: KubeObject = {
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: 'all', namespace: 'default', annotations: { keep: 'me' } },
+          spec: {
+            scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+            minReplicas: 2,
+            maxReplicas: 9,
+            metrics: [
+              { type: 'ContainerResource', containerResource: { name: 'memory', container: 'app', target: { type: 'AverageValue', averageValue: '1Gi' } } },
+              { type: 'Pods', pods: { metric: { name: 'qps', selector: sel }, target: { type: 'AverageValue', averageValue: '10' } } },
+              { type: 'Object', object: { describedObject: ref, metric: { name: 'rps' }, target: { type: 'Value', value: '2k' } } },
+              { type: 'External', external: { metric: { name: 'queue', selector: sel }, target: { type: 'AverageValue', averageValue: '30' } } },
+            ],
+          },
+          status: {
+            currentReplicas: 3,
+            desiredReplicas: 4,
+            currentMetrics: [
+              { type: 'Pods', pods: { metric: { name: 'qps' }, current: { averageValue: '12' } } },
+              { type: 'Object', object: { metric: { name: 'rps' }, current: { value: '1k' }, describedObject: ref } },
+              { type: 'External', external: { metric: { name: 'queue' }, current: { averageValue: '29' } } },
+            ],
+          },
+        }
+        const v1 = hpaV2ToV1(v2)
+        expect(v1.metadata.annotations!['keep']).to.equal('me')
+        expect(JSON.parse(v1.metadata.annotations!['autoscaling.alpha.kubernetes.io/metrics']!)).to.deep.equal([
+          { type: 'ContainerResource', containerResource: { name: 'memory', targetAverageValue: '1Gi', container: 'app' } },
+          { type: 'Pods', pods: { metricName: 'qps', targetAverageValue: '10', selector: sel } },
+          { type: 'Object', object: { target: ref, metricName: 'rps', targetValue: '2k' } },
+          { type: 'External', external: { metricName: 'queue', metricSelector: sel, targetAverageValue: '30' } },
+        ])
+        expect(hpaV1ToV2(v1)).to.deep.equal(v2)
+      })
+
+      it('watches v2 objects as v1 and selects them by v1 fields', async () => {
+        const store = chain.kube.mux.lookup('autoscaling', 'v1', 'horizontalpodautoscalers')!.store
+        const watcher = await store.watch({ namespace: 'default' }, {})
+        const seen: string[] = []
+        for await (const event of watcher) {
+          seen.push(`${event.type} ${event.object.apiVersion} ${event.object.metadata.name}`)
+          if (seen.length === 4) break
+        }
+        watcher.stop()
+        expect(seen).to.have.members(['ADDED autoscaling/v1 web', 'ADDED autoscaling/v1 web1', 'ADDED autoscaling/v1 implicit', 'ADDED autoscaling/v1 rich'])
+        const one = await request(chain.app).get(`${v1Base}?fieldSelector=metadata.name%3Drich`)
+        expect(one.body.items.map((i: { spec: { targetCPUUtilizationPercentage?: number } }) => i.spec.targetCPUUtilizationPercentage)).to.deep.equal([60])
+      })
     })
 
     it('prints Reference, Targets, MinPods, MaxPods and Replicas', async () => {
@@ -214,6 +351,91 @@ describe('batch, autoscaling, policy, networking and small groups', () => {
       expect((await resources(chain.app, 'node.k8s.io/v1')).get('runtimeclasses')).to.deep.include({ kind: 'RuntimeClass', namespaced: false })
     })
 
+    describe('events.k8s.io/v1 and core/v1 Events on one storage', () => {
+      const coreBase = '/api/v1/namespaces/default/events'
+      const newBase = '/apis/events.k8s.io/v1/namespaces/default/events'
+      const pod = { kind: 'Pod', namespace: 'default', name: 'web-1', uid: 'u-1', apiVersion: 'v1' }
+
+      it('reads an old-style core event with the deprecated fields', async () => {
+        const created = await request(chain.app)
+          .post(coreBase)
+          .send({
+            metadata: { name: 'old.1' },
+            involvedObject: pod,
+            reason: 'Pulled',
+            message: 'pulled image',
+            source: { component: 'kubelet', host: 'node-1' },
+            firstTimestamp: '2026-01-01T00:00:00Z',
+            lastTimestamp: '2026-01-01T00:01:00Z',
+            count: 3,
+            type: 'Normal',
+          })
+        expect(created.status).to.equal(201)
+        const res = await request(chain.app).get(`${newBase}/old.1`)
+        expect(res.status).to.equal(200)
+        const { metadata: _m, ...body } = res.body
+        expect(body).to.deep.equal({
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          eventTime: null,
+          reason: 'Pulled',
+          type: 'Normal',
+          regarding: pod,
+          note: 'pulled image',
+          deprecatedSource: { component: 'kubelet', host: 'node-1' },
+          deprecatedFirstTimestamp: '2026-01-01T00:00:00Z',
+          deprecatedLastTimestamp: '2026-01-01T00:01:00Z',
+          deprecatedCount: 3,
+        })
+      })
+
+      it('reads a new-style event through core/v1 with core field names', async () => {
+        const created = await request(chain.app).post(newBase).send({
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          metadata: { name: 'new.1' },
+          eventTime: '2026-01-01T00:00:00.000000Z',
+          reportingController: 'example.com/ctrl',
+          reportingInstance: 'ctrl-0',
+          action: 'Scale',
+          reason: 'Scaled',
+          regarding: pod,
+          note: 'scaled up',
+          type: 'Normal',
+        })
+        expect(created.status, JSON.stringify(created.body)).to.equal(201)
+        expect(created.body).to.deep.include({ deprecatedSource: {}, deprecatedFirstTimestamp: null, deprecatedLastTimestamp: null, note: 'scaled up' })
+        const core = (await request(chain.app).get(`${coreBase}/new.1`)).body
+        expect(core).to.deep.include({
+          apiVersion: 'v1',
+          involvedObject: pod,
+          message: 'scaled up',
+          reason: 'Scaled',
+          action: 'Scale',
+          source: {},
+          firstTimestamp: null,
+          lastTimestamp: null,
+          eventTime: '2026-01-01T00:00:00.000000Z',
+          reportingComponent: 'example.com/ctrl',
+          reportingInstance: 'ctrl-0',
+        })
+        expect(core).to.not.have.property('note')
+        const clash = await request(chain.app).post(coreBase).send({ metadata: { name: 'new.1' }, involvedObject: pod })
+        expect(clash.status).to.equal(409)
+      })
+
+      it('selects events.k8s.io events by their own field names', async () => {
+        const byRegarding = await request(chain.app).get(`${newBase}?fieldSelector=regarding.name%3Dweb-1,reportingController%3Dexample.com%2Fctrl`)
+        expect(byRegarding.status).to.equal(200)
+        expect(byRegarding.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).to.deep.equal(['new.1'])
+        const all = await request(chain.app).get(`${newBase}?fieldSelector=regarding.kind%3DPod`)
+        expect(all.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).to.deep.equal(['new.1', 'old.1'])
+        const deleted = await request(chain.app).delete(`${newBase}/old.1`)
+        expect(deleted.status).to.equal(200)
+        expect((await request(chain.app).get(`${coreBase}/old.1`)).status).to.equal(404)
+      })
+    })
+
     it('requires and checks the endpoint slice address type', async () => {
       const base = '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices'
       const bad = await request(chain.app).post(base).send({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'bad' }, endpoints: [] })
@@ -226,7 +448,13 @@ describe('batch, autoscaling, policy, networking and small groups', () => {
       expect(ok.body.ports).to.deep.equal([{ port: 80, name: '', protocol: 'TCP' }])
       const table = await request(chain.app).get(base).set('Accept', tableAccept)
       expect(table.body.columnDefinitions.map((c: { name: string }) => c.name)).to.deep.equal(['Name', 'AddressType', 'Ports', 'Endpoints', 'Age'])
-      expect(table.body.rows[0].cells.slice(0, 4)).to.deep.equal(['s', 'IPv4', '80', '10.0.0.1'])
+      const rows = (table.body.rows as { cells: unknown[] }[]).map((r) => r.cells.slice(0, 3))
+      // Beside the bootstrap slice of the "kubernetes" Service (https on 6443).
+      expect(rows).to.deep.equal([
+        ['kubernetes', 'IPv4', '6443'],
+        ['s', 'IPv4', '80'],
+      ])
+      expect(table.body.rows[1].cells[3]).to.equal('10.0.0.1')
     })
 
     it('defaults storage classes, keeps the provisioner and prints them', async () => {

@@ -116,13 +116,16 @@ describe('core/v1 workloads', () => {
 
   describe('services', () => {
     it('defaults and allocates the first free ClusterIP', async () => {
+      // The bootstrap "kubernetes" Service holds the first address of the range.
+      const kubernetes = await request(chain.app).get('/api/v1/namespaces/default/services/kubernetes')
+      expect(kubernetes.body.spec.clusterIP).to.equal('10.96.0.1')
       const res = await request(chain.app).post(`${base}/services`).send(exposed('web'))
       expect(res.status).to.equal(201)
       expect(res.body.spec).to.deep.equal({
         ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }],
         selector: { app: 'web' },
-        clusterIP: '10.96.0.1',
-        clusterIPs: ['10.96.0.1'],
+        clusterIP: '10.96.0.2',
+        clusterIPs: ['10.96.0.2'],
         type: 'ClusterIP',
         sessionAffinity: 'None',
         ipFamilies: ['IPv4'],
@@ -131,7 +134,7 @@ describe('core/v1 workloads', () => {
       })
       expect(res.body.status).to.deep.equal({ loadBalancer: {} })
       const next = await request(chain.app).post(`${base}/services`).send(exposed('web2', { ports: [{ port: 8080 }] }))
-      expect(next.body.spec.clusterIP).to.equal('10.96.0.2')
+      expect(next.body.spec.clusterIP).to.equal('10.96.0.3')
       expect(next.body.spec.ports[0]).to.deep.equal({ port: 8080, protocol: 'TCP', targetPort: 8080 })
     })
 
@@ -154,13 +157,13 @@ describe('core/v1 workloads', () => {
       delete current.spec.clusterIPs
       const put = await request(chain.app).put(`${base}/services/web`).send(current)
       expect(put.status).to.equal(200)
-      expect(put.body.spec.clusterIP).to.equal('10.96.0.1')
+      expect(put.body.spec.clusterIP).to.equal('10.96.0.2')
     })
 
     it('releases the IP on delete for the next service', async () => {
       await request(chain.app).delete(`${base}/services/web`).expect(200)
       const res = await request(chain.app).post(`${base}/services`).send(exposed('web3'))
-      expect(res.body.spec.clusterIP).to.equal('10.96.0.1')
+      expect(res.body.spec.clusterIP).to.equal('10.96.0.2')
     })
 
     it('allocates node ports and refuses a taken one', async () => {

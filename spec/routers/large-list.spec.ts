@@ -15,6 +15,8 @@ describe('large lists', () => {
     for (let i = 0; i < 1200; i++) {
       await chain.kube.mux.lookup('', 'v1', 'configmaps')!.store.create({ namespace: 'big' }, { metadata: { name: `cm-${String(i).padStart(4, '0')}` }, data: { i: String(i) } })
     }
+    // The root CA publisher adds its ConfigMap to every new namespace; wait for it to be there.
+    while ((await request(chain.app).get('/api/v1/namespaces/big/configmaps/kube-root-ca.crt')).status !== 200) await new Promise((r) => setTimeout(r, 20))
   })
   after(async () => stop())
 
@@ -32,13 +34,15 @@ describe('large lists', () => {
     const list = JSON.parse(text)
     expect(list.kind).to.equal('ConfigMapList')
     expect(list.metadata.resourceVersion).to.match(/^\d+$/)
-    expect(list.items).to.have.length(1200)
+    // 1200 plus the root CA publisher's kube-root-ca.crt, last in key order.
+    expect(list.items).to.have.length(1201)
     expect(list.items[0]).to.not.have.property('kind')
     expect(list.items[1199].metadata.name).to.equal('cm-1199')
+    expect(list.items[1200].metadata.name).to.equal('kube-root-ca.crt')
     const table = await request(chain.app).get('/api/v1/namespaces/big/configmaps').set('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io')
     expect(table.body.kind).to.equal('Table')
     expect(table.body.columnDefinitions.map((c: { name: string }) => c.name)).to.deep.equal(['Name', 'Data', 'Age'])
-    expect(table.body.rows).to.have.length(1200)
+    expect(table.body.rows).to.have.length(1201)
     expect(table.body.rows[1199].cells[0]).to.equal('cm-1199')
     const paged = await request(chain.app).get('/api/v1/namespaces/big/configmaps?limit=700')
     expect(paged.body.items).to.have.length(700)

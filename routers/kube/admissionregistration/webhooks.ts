@@ -11,15 +11,16 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import { goQuote, goStringSlice, isDNS1035Label, isDNS1123Subdomain, isQualifiedName, isValidPortNum, validateLabelSelector } from '../../../lib/api/validation.js'
 import type { LabelSelectorObject } from '../../../lib/api/validation.js'
 import type { TableColumn } from '../../../lib/registry/resource.js'
-import { isMap, jsonEqual, listOf, strOf } from '../core/helpers.js'
-import type { JsonMap } from '../core/helpers.js'
+import { jsonEqual } from '../core/helpers.js'
+import { isObj, listOf, strOf } from '../json.js'
+import type { Obj } from '../json.js'
 
 export const admissionRegistrationGroup = 'admissionregistration.k8s.io'
 
 export type WebhookKind = 'validating' | 'mutating'
 
-function webhooksOf(obj: KubeObject): JsonMap[] {
-  return listOf(obj, 'webhooks').filter(isMap)
+function webhooksOf(obj: KubeObject): Obj[] {
+  return listOf(obj, 'webhooks').filter(isObj)
 }
 
 function strings(obj: unknown, key: string): string[] {
@@ -46,9 +47,9 @@ export function defaultWebhooks(obj: KubeObject, kind: WebhookKind): void {
     if (unset(hook['objectSelector'])) hook['objectSelector'] = {}
     if (unset(hook['timeoutSeconds'])) hook['timeoutSeconds'] = 10
     if (kind === 'mutating' && unset(hook['reinvocationPolicy'])) hook['reinvocationPolicy'] = 'Never'
-    for (const rule of listOf(hook, 'rules')) if (isMap(rule) && unset(rule['scope'])) rule['scope'] = '*'
-    const service = isMap(hook['clientConfig']) ? hook['clientConfig']['service'] : undefined
-    if (isMap(service) && unset(service['port'])) service['port'] = 443
+    for (const rule of listOf(hook, 'rules')) if (isObj(rule) && unset(rule['scope'])) rule['scope'] = '*'
+    const service = isObj(hook['clientConfig']) ? hook['clientConfig']['service'] : undefined
+    if (isObj(service) && unset(service['port'])) service['port'] = 443
   }
 }
 
@@ -65,9 +66,9 @@ const fieldOrder: Record<WebhookKind, readonly string[]> = {
 export function canonicalizeWebhooks(obj: KubeObject, kind: WebhookKind): void {
   if (!Array.isArray(obj['webhooks'])) return
   obj['webhooks'] = obj['webhooks'].map((hook: unknown) => {
-    if (!isMap(hook)) return hook
-    const out: JsonMap = { name: hook['name'] ?? '', clientConfig: hook['clientConfig'] ?? {}, admissionReviewVersions: hook['admissionReviewVersions'] ?? null }
-    const ordered: JsonMap = {}
+    if (!isObj(hook)) return hook
+    const out: Obj = { name: hook['name'] ?? '', clientConfig: hook['clientConfig'] ?? {}, admissionReviewVersions: hook['admissionReviewVersions'] ?? null }
+    const ordered: Obj = {}
     for (const key of fieldOrder[kind]) {
       const v = key in out ? out[key] : hook[key]
       if (v !== undefined) ordered[key] = v
@@ -180,7 +181,7 @@ function validateRule(rule: unknown, path: string): FieldError[] {
     if (v === '') errs.push(field.required(`${path}.apiVersions[${i}]`))
   })
   errs.push(...validateResources(strings(rule, 'resources'), `${path}.resources`))
-  const scope = isMap(rule) ? rule['scope'] : undefined
+  const scope = isObj(rule) ? rule['scope'] : undefined
   if (typeof scope === 'string' && !validScopes.includes(scope)) errs.push(field.notSupported(`${path}.scope`, scope, validScopes))
   return errs
 }
@@ -266,7 +267,7 @@ function validateWebhookUrl(path: string, url: string): FieldError[] {
  * (name, namespace), so a missing service name is reported on service.namespace and the other
  * way round; clients see kube's paths, so the swap is kept.
  */
-function validateWebhookService(path: string, service: JsonMap): FieldError[] {
+function validateWebhookService(path: string, service: Obj): FieldError[] {
   const errs: FieldError[] = []
   const namespaceArg = strOf(service, 'name')
   const nameArg = strOf(service, 'namespace')
@@ -312,7 +313,7 @@ function validateMatchConditions(conditions: unknown[], path: string): FieldErro
 }
 
 /** validateValidatingWebhook / validateMutatingWebhook. */
-function validateWebhook(hook: JsonMap, kind: WebhookKind, opts: WebhookValidationOptions, path: string): FieldError[] {
+function validateWebhook(hook: Obj, kind: WebhookKind, opts: WebhookValidationOptions, path: string): FieldError[] {
   const errs = isFullyQualifiedName(`${path}.name`, strOf(hook, 'name'))
   listOf(hook, 'rules').forEach((rule, i) => errs.push(...validateRule(rule, `${path}.rules[${i}]`)))
   const failurePolicy = hook['failurePolicy']
@@ -329,7 +330,7 @@ function validateWebhook(hook: JsonMap, kind: WebhookKind, opts: WebhookValidati
   if (typeof timeout === 'number' && (timeout > 30 || timeout < 1)) errs.push(field.invalid(`${path}.timeoutSeconds`, timeout, 'the timeout value must be between 1 and 30 seconds'))
   const selectorOpts = { allowInvalidLabelValueInSelector: opts.allowInvalidLabelValueInSelector }
   for (const key of ['namespaceSelector', 'objectSelector']) {
-    if (isMap(hook[key])) errs.push(...validateLabelSelector(hook[key] as LabelSelectorObject, selectorOpts, `${path}.${key}`))
+    if (isObj(hook[key])) errs.push(...validateLabelSelector(hook[key] as LabelSelectorObject, selectorOpts, `${path}.${key}`))
   }
   if (kind === 'mutating') {
     const reinvocation = hook['reinvocationPolicy']
@@ -337,13 +338,13 @@ function validateWebhook(hook: JsonMap, kind: WebhookKind, opts: WebhookValidati
       errs.push(field.notSupported(`${path}.reinvocationPolicy`, reinvocation, supportedReinvocationPolicies))
     }
   }
-  const cc = isMap(hook['clientConfig']) ? hook['clientConfig'] : {}
+  const cc = isObj(hook['clientConfig']) ? hook['clientConfig'] : {}
   const hasUrl = !unset(cc['url'])
   const service = cc['service']
   const hasService = !unset(service)
   if (hasUrl === hasService) errs.push(field.required(`${path}.clientConfig`, 'exactly one of url or service is required'))
   else if (hasUrl) errs.push(...validateWebhookUrl(`${path}.clientConfig.url`, strOf(cc, 'url')))
-  else if (isMap(service)) errs.push(...validateWebhookService(`${path}.clientConfig.service`, service))
+  else if (isObj(service)) errs.push(...validateWebhookService(`${path}.clientConfig.service`, service))
   if (!opts.ignoreMatchConditions) errs.push(...validateMatchConditions(listOf(hook, 'matchConditions'), `${path}.matchConditions`))
   return errs
 }
@@ -380,7 +381,7 @@ export function updateOptions(obj: KubeObject, old: KubeObject): WebhookValidati
     }),
     requireUniqueWebhookNames: new Set(names).size === names.length,
     allowInvalidLabelValueInSelector: oldHooks.some((h) =>
-      ['namespaceSelector', 'objectSelector'].some((k) => isMap(h[k]) && validateLabelSelector(h[k] as LabelSelectorObject, {}, '').length > 0),
+      ['namespaceSelector', 'objectSelector'].some((k) => isObj(h[k]) && validateLabelSelector(h[k] as LabelSelectorObject, {}, '').length > 0),
     ),
   }
 }

@@ -9,7 +9,8 @@ import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { validateImmutableField } from '../../../lib/api/validation.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import { ageColumn, isObj, nonNegative, semanticEqual, str } from './workload.js'
+import { ageColumn, nonNegative, semanticEqual } from './workload.js'
+import { isObj, str } from '../json.js'
 
 function validateControllerRevision(obj: KubeObject): FieldError[] {
   const errs: FieldError[] = []

@@ -14,30 +14,23 @@ import {
   ageColumn,
   collisionCountDecremented,
   containersColumn,
-  defaultPointer,
-  defaultString,
-  ensureObj,
-  ensureSpec,
   goIntOrString,
   imagesColumn,
   immutableSelector,
-  int,
   intOrPercentValue,
   invalidGo,
   keepSpec,
   keepStatus,
   nonNegative,
   notMoreThan100Percent,
-  objOf,
   selectorOf,
   semanticEqual,
-  specOf,
-  statusOf,
   validatePositiveIntOrPercent,
   validateRequiredSelector,
   validateStatusCounters,
   validateTemplateForReplicaSet,
 } from './workload.js'
+import { defaultPointer, defaultString, ensureObj, ensureSpec, int, objOf, specOf, statusOf } from '../json.js'
 
 /** SetObjectDefaults_Deployment: SetDefaults_Deployment, then the pod template's defaults. */
 export function applyDeploymentDefaults(obj: KubeObject): void {

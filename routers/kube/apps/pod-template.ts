@@ -10,23 +10,8 @@ import * as field from '../../../lib/api/field-errors.js'
 import type { FieldError } from '../../../lib/api/field-errors.js'
 import { emptyError, inclusiveRangeError, isDNS1123Label, isDNS1123Subdomain, isValidPortNum, maxLenError, validateAnnotations, validateLabels } from '../../../lib/api/validation.js'
 
-type Obj = Record<string, unknown>
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-function objOf(v: unknown): Obj {
-  return isObj(v) ? v : {}
-}
-
-function listOf(v: unknown): Obj[] {
-  return Array.isArray(v) ? v.map(objOf) : []
-}
-
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : ''
-}
+import { isObj, objListOf as listOf, objOf, str } from '../json.js'
+import type { Obj } from '../json.js'
 
 function stringMap(v: unknown): Record<string, string> | undefined {
   return isObj(v) ? (v as Record<string, string>) : undefined

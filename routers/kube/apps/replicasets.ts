@@ -12,23 +12,18 @@ import { applyWorkloadTemplateDefaults } from '../core/pod-defaults.js'
 import {
   ageColumn,
   containersColumn,
-  defaultPointer,
-  ensureObj,
-  ensureSpec,
   formatLabelSelector,
   imagesColumn,
   immutableSelector,
-  int,
   keepSpec,
   keepStatus,
   nonNegative,
   semanticEqual,
-  specOf,
-  statusOf,
   validateRequiredSelector,
   validateStatusCounters,
   validateTemplateForReplicaSet,
 } from './workload.js'
+import { defaultPointer, ensureObj, ensureSpec, int, specOf, statusOf } from '../json.js'
 
 /** SetObjectDefaults_ReplicaSet */
 export function applyReplicaSetDefaults(obj: KubeObject): void {

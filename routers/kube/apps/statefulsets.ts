@@ -16,31 +16,22 @@ import {
   alwaysRestartingTemplate,
   collisionCountDecremented,
   containersColumn,
-  defaultPointer,
-  defaultString,
-  ensureObj,
-  ensureSpec,
   goIntOrString,
   imagesColumn,
-  int,
   intOrPercentValue,
   invalidGo,
-  isObj,
   keepSpec,
   keepStatus,
   nonNegative,
   notMoreThan100Percent,
-  objOf,
   selectorMatchesTemplate,
   selectorMismatch,
   semanticEqual,
-  specOf,
-  statusOf,
-  str,
   validatePositiveIntOrPercent,
   validateRequiredSelector,
   validateStatusCounters,
 } from './workload.js'
+import { defaultPointer, defaultString, ensureObj, ensureSpec, int, isObj, objOf, specOf, statusOf, str } from '../json.js'
 
 /** SetObjectDefaults_StatefulSet, volume claim templates included. */
 export function applyStatefulSetDefaults(obj: KubeObject): void {

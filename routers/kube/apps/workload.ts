@@ -13,57 +13,8 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import { compareStrings, goQuote, goStringSlice, IS_NEGATIVE_ERROR_MSG, regexError, validateLabelSelector } from '../../../lib/api/validation.js'
 import type { TableColumn } from '../../../lib/registry/resource.js'
 import { validatePodTemplateSpec } from './pod-template.js'
-
-export type Obj = Record<string, unknown>
-
-export function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-export function objOf(v: unknown): Obj {
-  return isObj(v) ? v : {}
-}
-
-/** obj.spec, created when absent so defaulting has somewhere to write; undefined when malformed. */
-export function ensureSpec(obj: KubeObject): Obj | undefined {
-  const spec = obj['spec']
-  if (spec === undefined || spec === null) {
-    const created: Obj = {}
-    obj['spec'] = created
-    return created
-  }
-  return isObj(spec) ? spec : undefined
-}
-
-/** A sub-map created when absent or null; undefined when the field holds something else. */
-export function ensureObj(parent: Obj, key: string): Obj | undefined {
-  const v = parent[key]
-  if (v === undefined || v === null) {
-    const created: Obj = {}
-    parent[key] = created
-    return created
-  }
-  return isObj(v) ? v : undefined
-}
-
-/** A pointer field Go defaults when nil. */
-export function defaultPointer(o: Obj, key: string, value: unknown): void {
-  if (o[key] === undefined || o[key] === null) o[key] = value
-}
-
-/** A string field Go defaults when "". */
-export function defaultString(o: Obj, key: string, value: string): void {
-  if (o[key] === undefined || o[key] === null || o[key] === '') o[key] = value
-}
-
-/** An int32 as Go holds it: 0 when absent or not a number. */
-export function int(v: unknown): number {
-  return typeof v === 'number' ? v : 0
-}
-
-export function str(v: unknown): string {
-  return typeof v === 'string' ? v : ''
-}
+import { int, isObj, objOf, str } from '../json.js'
+import type { Obj } from '../json.js'
 
 /**
  * apiequality.Semantic.DeepEqual over JSON: like deep equality, except that a nil and an empty
@@ -332,14 +283,6 @@ export function formatLabels(m: unknown): string {
     .sort(compareStrings)
     .map((k) => `${k}=${String(m[k])}`)
     .join(',')
-}
-
-export function specOf(o: KubeObject): Obj {
-  return objOf(o['spec'])
-}
-
-export function statusOf(o: KubeObject): Obj {
-  return objOf(o['status'])
 }
 
 /** The pod template checks DaemonSets make, on top of the selector ones. */

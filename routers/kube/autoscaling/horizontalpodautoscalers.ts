@@ -2,15 +2,17 @@
  * @module routers/kube/autoscaling/horizontalpodautoscalers
  * autoscaling/v2 and autoscaling/v1 HorizontalPodAutoscaler (pkg/registry/autoscaling/
  * horizontalpodautoscaler, SetDefaults_HorizontalPodAutoscaler, ValidateHorizontalPodAutoscaler).
- * Kube stores both versions as one object and converts; there is no conversion here, so v1 keeps
- * its own storage prefix and a v1 object is not visible through v2 (nor the other way round).
+ * Both versions share one storage in v2 (the storage version); v1 converts on the way in and out
+ * (hpa-conversion.ts), so an HPA made through either version is read through both.
  */
 import * as field from '../../../lib/api/field-errors.js'
 import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import type { ResourceDefinition, TableColumn } from '../../../lib/registry/resource.js'
-import { ageColumn, defaultPointer, ensureObj, ensureSpec, isObj, keepSpec, keepStatus, objOf, semanticEqual, specOf, statusOf, str } from '../apps/workload.js'
-import type { Obj } from '../apps/workload.js'
+import { ageColumn, keepSpec, keepStatus, semanticEqual } from '../apps/workload.js'
+import { hpaV1ToV2, hpaV2ToV1 } from './hpa-conversion.js'
+import { defaultPointer, ensureObj, ensureSpec, isObj, objOf, specOf, statusOf, str } from '../json.js'
+import type { Obj } from '../json.js'
 
 /** SetDefaults_HorizontalPodAutoscalerBehavior's rules, used for whatever the user left out. */
 const defaultScaleUp: Obj = { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] }
@@ -175,8 +177,9 @@ export const horizontalpodautoscalersV1: ResourceDefinition = {
   subresources: [...common.subresources],
   version: 'v1',
   schema: { model: 'V1HorizontalPodAutoscaler' },
-  // No v1<->v2 conversion: sharing v2's keys would serve v2 bodies as v1.
-  storagePrefix: '/registry/autoscaling-v1/horizontalpodautoscalers',
+  // v2's keys: v1 is served from the v2 objects through conversion.
+  storagePrefix: '/registry/horizontalpodautoscalers',
+  convert: { toStorage: hpaV1ToV2, fromStorage: hpaV2ToV1 },
   tableColumns: columns(formatV1Targets),
   strategy: strategy('v1'),
 }

@@ -1,7 +1,7 @@
 /**
  * @module routers/kube/autoscaling
- * The autoscaling group: HorizontalPodAutoscalers in v2 (preferred) and v1. Each version has its
- * own storage until v1<->v2 conversion exists (see horizontalpodautoscalers.ts).
+ * The autoscaling group: HorizontalPodAutoscalers in v2 (preferred, the storage version) and v1,
+ * served from the same objects through conversion (see hpa-conversion.ts).
  */
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import { horizontalpodautoscalersV1, horizontalpodautoscalersV2 } from './horizontalpodautoscalers.js'

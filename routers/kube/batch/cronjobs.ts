@@ -11,9 +11,10 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import { ageCell } from '../../../lib/registry/duration.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import { validatePodTemplateSpec } from '../apps/pod-template.js'
-import { ageColumn, defaultPointer, ensureObj, ensureSpec, formatLabelSelector, isObj, keepSpec, keepStatus, nonNegative, objOf, semanticEqual, specOf, statusOf, str } from '../apps/workload.js'
-import type { Obj } from '../apps/workload.js'
+import { ageColumn, formatLabelSelector, keepSpec, keepStatus, nonNegative, semanticEqual } from '../apps/workload.js'
 import { applyPodTemplateSpecDefaults } from '../core/pod-defaults.js'
+import { defaultPointer, ensureObj, ensureSpec, isObj, objOf, specOf, statusOf, str } from '../json.js'
+import type { Obj } from '../json.js'
 
 /** SetDefaults_CronJob, then the pod template's defaults inside jobTemplate. */
 export function applyCronJobDefaults(obj: KubeObject): void {

@@ -15,28 +15,20 @@ import { validatePodTemplateSpec } from '../apps/pod-template.js'
 import {
   ageColumn,
   containersColumn,
-  defaultPointer,
-  defaultString,
-  ensureObj,
-  ensureSpec,
   formatLabelSelector,
   goLabelSelector,
   imagesColumn,
   invalidGo,
-  isObj,
   keepSpec,
   keepStatus,
   nonNegative,
-  objOf,
   selectorMismatch,
   selectorOf,
   semanticEqual,
-  specOf,
-  statusOf,
-  str,
 } from '../apps/workload.js'
-import type { Obj } from '../apps/workload.js'
 import { applyPodTemplateSpecDefaults } from '../core/pod-defaults.js'
+import type { Obj } from '../json.js'
+import { defaultPointer, defaultString, ensureObj, ensureSpec, isObj, objOf, specOf, statusOf, str } from '../json.js'
 
 export const controllerUidLabel = 'batch.kubernetes.io/controller-uid'
 export const jobNameLabel = 'batch.kubernetes.io/job-name'

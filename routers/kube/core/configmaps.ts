@@ -8,6 +8,7 @@ import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { ageColumn } from '../../../lib/registry/table.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
+import { mapOf } from '../json.js'
 
 const configKeyFmt = /^[-._a-zA-Z0-9]+$/
 const configKeyErrMsg = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
@@ -27,10 +28,6 @@ export function isConfigMapKey(key: string): string[] {
   return errs
 }
 
-function mapOf(obj: KubeObject, key: string): Record<string, unknown> {
-  const v = obj[key]
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {}
-}
 
 function validateConfigMap(obj: KubeObject): FieldError[] {
   const errs: FieldError[] = []

@@ -10,7 +10,8 @@ import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidPortNum } from '../../../lib/api/validation.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import { ageColumn, isMap, listOf, strOf } from './helpers.js'
+import { ageColumn } from './helpers.js'
+import { isObj, listOf, strOf } from '../json.js'
 
 /** supportedPortProtocols, sorted as sets.List sorts them. */
 const supportedPortProtocols: readonly string[] = ['SCTP', 'TCP', 'UDP']
@@ -71,7 +72,7 @@ function validateEndpointAddress(address: unknown, path: string): FieldError[] {
   const errs = isValidIP(`${path}.ip`, ip)
   const hostname = strOf(address, 'hostname')
   if (hostname !== '') for (const msg of isDNS1123Label(hostname)) errs.push(field.invalid(`${path}.hostname`, hostname, msg))
-  if (isMap(address) && typeof address['nodeName'] === 'string') {
+  if (isObj(address) && typeof address['nodeName'] === 'string') {
     const nodeName = address['nodeName']
     for (const msg of isDNS1123Subdomain(nodeName)) errs.push(field.invalid(`${path}.nodeName`, nodeName, msg))
   }
@@ -83,12 +84,12 @@ function validateEndpointPort(port: unknown, requireName: boolean, path: string)
   const name = strOf(port, 'name')
   if (requireName && name === '') errs.push(field.required(`${path}.name`))
   else if (name !== '') for (const msg of isDNS1123Label(name)) errs.push(field.invalid(`${path}.name`, name, msg))
-  const num = isMap(port) ? (port['port'] ?? 0) : 0
+  const num = isObj(port) ? (port['port'] ?? 0) : 0
   for (const msg of isValidPortNum(num)) errs.push(field.invalid(`${path}.port`, num, msg))
   const protocol = strOf(port, 'protocol')
   if (protocol === '') errs.push(field.required(`${path}.protocol`))
   else if (!supportedPortProtocols.includes(protocol)) errs.push(field.notSupported(`${path}.protocol`, protocol, supportedPortProtocols))
-  if (isMap(port) && typeof port['appProtocol'] === 'string') {
+  if (isObj(port) && typeof port['appProtocol'] === 'string') {
     const appProtocol = port['appProtocol']
     for (const msg of isQualifiedName(appProtocol)) errs.push(field.invalid(`${path}.appProtocol`, appProtocol, msg))
   }
@@ -115,7 +116,7 @@ function validateEndpoints(obj: KubeObject): FieldError[] {
 /** SetDefaults_Endpoints: a port without a protocol is TCP. */
 function defaultEndpoints(obj: KubeObject): void {
   for (const ss of listOf(obj, 'subsets')) {
-    for (const port of listOf(ss, 'ports')) if (isMap(port) && !port['protocol']) port['protocol'] = 'TCP'
+    for (const port of listOf(ss, 'ports')) if (isObj(port) && !port['protocol']) port['protocol'] = 'TCP'
   }
 }
 
@@ -153,7 +154,7 @@ export function formatEndpoints(obj: KubeObject): string {
           more = true
           break
         }
-        list.push(joinHostPort(strOf(a, 'ip'), isMap(port) ? (port['port'] ?? 0) : 0))
+        list.push(joinHostPort(strOf(a, 'ip'), isObj(port) ? (port['port'] ?? 0) : 0))
       }
     }
   }

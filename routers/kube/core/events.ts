@@ -11,7 +11,8 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import { isDNS1123Subdomain, isQualifiedName } from '../../../lib/api/validation.js'
 import { tableNameColumn } from '../../../lib/registry/table.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import { ensureMap, isMap, mapOf, strOf, timestampSince } from './helpers.js'
+import { timestampSince } from './helpers.js'
+import { ensureMap, isObj, mapOf, strOf } from '../json.js'
 
 const reportingInstanceLengthLimit = 128
 const actionLengthLimit = 128
@@ -79,13 +80,13 @@ function firstSeen(o: KubeObject, now: Date): string {
 
 function lastSeen(o: KubeObject, now: Date): string {
   const series = o['series']
-  if (isMap(series)) return timestampSince(series['lastObservedTime'], now)
+  if (isObj(series)) return timestampSince(series['lastObservedTime'], now)
   return isSet(o['lastTimestamp']) ? timestampSince(o['lastTimestamp'], now) : firstSeen(o, now)
 }
 
 function eventCount(o: KubeObject): number {
   const series = o['series']
-  if (isMap(series)) return typeof series['count'] === 'number' ? series['count'] : 0
+  if (isObj(series)) return typeof series['count'] === 'number' ? series['count'] : 0
   // Singleton events of the new API carry no count.
   return typeof o['count'] === 'number' && o['count'] !== 0 ? o['count'] : 1
 }

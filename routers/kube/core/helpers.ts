@@ -11,43 +11,8 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import { goQuote, isQualifiedName } from '../../../lib/api/validation.js'
 import { humanDuration } from '../../../lib/registry/duration.js'
 
-// ---------------------------------------------------------------------------------------------
-// Plain JSON access: objects arrive as decoded JSON, so every read tolerates a missing or
-// mistyped value instead of trusting a Go struct that is not there.
-// ---------------------------------------------------------------------------------------------
 
-export type JsonMap = Record<string, unknown>
-
-export function isMap(v: unknown): v is JsonMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-/** The map at obj[key], or an empty one (not attached) when absent or not a map. */
-export function mapOf(obj: unknown, key: string): JsonMap {
-  const v = isMap(obj) ? obj[key] : undefined
-  return isMap(v) ? v : {}
-}
-
-/** The array at obj[key], or an empty one (not attached). */
-export function listOf(obj: unknown, key: string): unknown[] {
-  const v = isMap(obj) ? obj[key] : undefined
-  return Array.isArray(v) ? v : []
-}
-
-/** The string at obj[key], or '' (Go's zero value). */
-export function strOf(obj: unknown, key: string): string {
-  const v = isMap(obj) ? obj[key] : undefined
-  return typeof v === 'string' ? v : ''
-}
-
-/** The map at obj[key], created and attached when absent: defaulting writes into it. */
-export function ensureMap(obj: JsonMap, key: string): JsonMap {
-  const v = obj[key]
-  if (isMap(v)) return v
-  const created: JsonMap = {}
-  obj[key] = created
-  return created
-}
+import { isObj } from '../json.js'
 
 /** apiequality.Semantic.DeepEqual on decoded JSON (quantities are canonical by then). */
 export { jsonEqual } from '../../../lib/api/validation.js'
@@ -94,7 +59,7 @@ export function timestampSince(ts: unknown, now: Date): string {
 
 /** labels.FormatLabels: sorted k=v pairs, "<none>" for none. */
 export function formatLabels(labels: unknown): string {
-  if (!isMap(labels)) return '<none>'
+  if (!isObj(labels)) return '<none>'
   const keys = Object.keys(labels).sort()
   if (keys.length === 0) return '<none>'
   return keys.map((k) => `${k}=${String(labels[k])}`).join(',')
@@ -334,7 +299,7 @@ export function quantityText(v: unknown): string {
  */
 export function assertQuantities(kind: string, maps: readonly unknown[]): void {
   for (const m of maps) {
-    if (!isMap(m)) continue
+    if (!isObj(m)) continue
     for (const v of Object.values(m)) {
       const q = parseQuantity(v)
       if (typeof q === 'string') throw errors.badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: ${q}`)
@@ -344,7 +309,7 @@ export function assertQuantities(kind: string, maps: readonly unknown[]): void {
 
 /** Rewrites a ResourceList's values the way they are encoded back: Quantity.String(). */
 export function canonicalizeQuantities(m: unknown): void {
-  if (!isMap(m)) return
+  if (!isObj(m)) return
   for (const [k, v] of Object.entries(m)) {
     const q = parseQuantity(v)
     if (typeof q !== 'string') m[k] = q.text
@@ -463,7 +428,7 @@ export function validateResourceQuantityValue(resource: string, q: Quantity, pat
 
 /** The parsed quantities of a ResourceList; unparsable values were refused by assertQuantities. */
 export function quantitiesOf(m: unknown): [string, Quantity][] {
-  if (!isMap(m)) return []
+  if (!isObj(m)) return []
   const out: [string, Quantity][] = []
   for (const [k, v] of Object.entries(m)) {
     const q = parseQuantity(v)

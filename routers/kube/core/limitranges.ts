@@ -10,21 +10,19 @@ import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { isQualifiedName } from '../../../lib/api/validation.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import type { JsonMap, Quantity } from './helpers.js'
+import type { Quantity } from './helpers.js'
 import {
   assertQuantities,
   canonicalizeQuantities,
   compareQuantities,
   invalidQuantity,
-  isMap,
-  listOf,
-  mapOf,
   quantitiesOf,
   scaledValue,
-  strOf,
   validateContainerResourceName,
   validateResourceName,
 } from './helpers.js'
+import { isObj, listOf, mapOf, strOf } from '../json.js'
+import type { Obj } from '../json.js'
 
 const quantityMaps = ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio'] as const
 const standardLimitTypes = ['Pod', 'Container', 'PersistentVolumeClaim']
@@ -37,9 +35,9 @@ function limits(obj: KubeObject): unknown[] {
 function defaultLimitRange(obj: KubeObject): void {
   assertQuantities('LimitRange', limits(obj).flatMap((item) => quantityMaps.map((k) => mapOf(item, k))))
   for (const item of limits(obj)) {
-    if (!isMap(item) || item['type'] !== 'Container') continue
-    const def: JsonMap = { ...mapOf(item, 'default') }
-    const defReq: JsonMap = { ...mapOf(item, 'defaultRequest') }
+    if (!isObj(item) || item['type'] !== 'Container') continue
+    const def: Obj = { ...mapOf(item, 'default') }
+    const defReq: Obj = { ...mapOf(item, 'defaultRequest') }
     for (const [k, v] of Object.entries(mapOf(item, 'max'))) if (!(k in def)) def[k] = v
     for (const [k, v] of Object.entries(def)) if (!(k in defReq)) defReq[k] = v
     for (const [k, v] of Object.entries(mapOf(item, 'min'))) if (!(k in defReq)) defReq[k] = v

@@ -16,17 +16,13 @@ import {
   ageColumn,
   assertQuantities,
   canonicalizeQuantities,
-  ensureMap,
-  isMap,
   jsonEqual,
   keepAllButStatus,
   keepOldStatus,
-  listOf,
-  mapOf,
   quantitiesOf,
-  strOf,
   validateResourceQuantityValue,
 } from './helpers.js'
+import { ensureMap, isObj, listOf, mapOf, strOf } from '../json.js'
 
 const taintEffects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute']
 const addressesDescription =
@@ -53,7 +49,7 @@ function defaultNode(obj: KubeObject): void {
   assertQuantities('Node', [status(obj)['capacity'], status(obj)['allocatable']])
   ensureMap(obj, 'spec')
   const st = ensureMap(obj, 'status')
-  if (st['allocatable'] === undefined && isMap(st['capacity'])) st['allocatable'] = { ...st['capacity'] }
+  if (st['allocatable'] === undefined && isObj(st['capacity'])) st['allocatable'] = { ...st['capacity'] }
   const kubelet = ensureMap(ensureMap(st, 'daemonEndpoints'), 'kubeletEndpoint')
   kubelet['Port'] ??= 0
   const info = ensureMap(st, 'nodeInfo')

@@ -12,23 +12,17 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import { isDNS1123Subdomain, validateImmutableField, validateLabelSelector } from '../../../lib/api/validation.js'
 import type { LabelSelectorObject } from '../../../lib/api/validation.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import type { JsonMap } from './helpers.js'
 import {
   accessModesString,
   ageColumn,
   assertQuantities,
   canonicalizeQuantities,
   compareQuantities,
-  ensureMap,
-  isMap,
   jsonEqual,
   keepAllButStatus,
   keepOldStatus,
-  listOf,
-  mapOf,
   parseQuantity,
   quantityText,
-  strOf,
   supportedVolumeModes,
   validateAccessModes,
   validatePositiveQuantity,
@@ -37,14 +31,16 @@ import {
 import type { Quantity } from './helpers.js'
 import { betaStorageClassAnnotation } from './persistentvolumes.js'
 import { applyPersistentVolumeClaimDefaults } from './pod-defaults.js'
+import type { Obj } from '../json.js'
+import { ensureMap, isObj, listOf, mapOf, strOf } from '../json.js'
 
 const immutableSpecMsg = 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims'
 
-function spec(obj: KubeObject): JsonMap {
+function spec(obj: KubeObject): Obj {
   return mapOf(obj, 'spec')
 }
 
-function status(obj: KubeObject): JsonMap {
+function status(obj: KubeObject): Obj {
   return mapOf(obj, 'status')
 }
 
@@ -66,8 +62,8 @@ function defaultClaim(obj: KubeObject): void {
   applyPersistentVolumeClaimDefaults(obj)
 }
 
-function copyRef(from: JsonMap, withNamespace: boolean): JsonMap {
-  const out: JsonMap = {}
+function copyRef(from: Obj, withNamespace: boolean): Obj {
+  const out: Obj = {}
   if (from['apiGroup'] !== undefined) out['apiGroup'] = from['apiGroup']
   out['kind'] = from['kind'] ?? ''
   out['name'] = from['name'] ?? ''
@@ -76,11 +72,11 @@ function copyRef(from: JsonMap, withNamespace: boolean): JsonMap {
 }
 
 /** NormalizeDataSources: whichever of dataSource and dataSourceRef was given fills the other. */
-function normalizeDataSources(s: JsonMap): void {
+function normalizeDataSources(s: Obj): void {
   const ds = s['dataSource']
   const ref = s['dataSourceRef']
-  if (isMap(ds) && !isMap(ref)) s['dataSourceRef'] = copyRef(ds, false)
-  else if (isMap(ref) && !isMap(ds) && !strOf(ref, 'namespace')) s['dataSource'] = copyRef(ref, false)
+  if (isObj(ds) && !isObj(ref)) s['dataSourceRef'] = copyRef(ds, false)
+  else if (isObj(ref) && !isObj(ds) && !strOf(ref, 'namespace')) s['dataSource'] = copyRef(ref, false)
 }
 
 function validateDataSource(ds: unknown, path: string): FieldError[] {
@@ -100,7 +96,7 @@ function validateClaim(obj: KubeObject): FieldError[] {
   const s = spec(obj)
   const modes = listOf(s, 'accessModes')
   if (modes.length === 0) errs.push(field.required('spec.accessModes', 'at least 1 access mode is required'))
-  if (isMap(s['selector'])) errs.push(...validateLabelSelector(s['selector'] as LabelSelectorObject, {}, 'spec.selector'))
+  if (isObj(s['selector'])) errs.push(...validateLabelSelector(s['selector'] as LabelSelectorObject, {}, 'spec.selector'))
   errs.push(...validateAccessModes(modes, 'spec.accessModes'))
   // kube keys the request off spec.resources, not spec.resources.requests.
   const storage = storageRequest(obj)
@@ -115,7 +111,7 @@ function validateClaim(obj: KubeObject): FieldError[] {
   }
   const volumeMode = s['volumeMode']
   if (typeof volumeMode === 'string' && !supportedVolumeModes.includes(volumeMode)) errs.push(field.notSupported('spec.volumeMode', volumeMode, supportedVolumeModes))
-  if (isMap(s['dataSource'])) errs.push(...validateDataSource(s['dataSource'], 'spec.dataSource'))
+  if (isObj(s['dataSource'])) errs.push(...validateDataSource(s['dataSource'], 'spec.dataSource'))
   return errs
 }
 
@@ -150,7 +146,7 @@ function validateClaimUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   if (strOf(status(obj), 'phase') === 'Bound') {
     const requests = mapOf(newSpec['resources'], 'requests')
     const oldStorage = mapOf(oldSpec['resources'], 'requests')['storage']
-    if (isMap(mapOf(newSpec, 'resources')['requests'])) {
+    if (isObj(mapOf(newSpec, 'resources')['requests'])) {
       if (oldStorage === undefined) delete requests['storage']
       else requests['storage'] = oldStorage
     }

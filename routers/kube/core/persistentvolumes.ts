@@ -11,27 +11,23 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import { goQuote, isDNS1123Subdomain, validateImmutableField } from '../../../lib/api/validation.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import { nowTimestamp } from '../../../lib/registry/store.js'
-import type { JsonMap } from './helpers.js'
 import {
   accessModesString,
   ageColumn,
   assertQuantities,
   canonicalizeQuantities,
-  ensureMap,
-  isMap,
   jsonEqual,
   keepAllButStatus,
   keepOldStatus,
-  listOf,
-  mapOf,
   quantitiesOf,
   quantityText,
   scaledValue,
-  strOf,
   supportedVolumeModes,
   validateAccessModes,
   validatePositiveQuantity,
 } from './helpers.js'
+import { ensureMap, isObj, listOf, mapOf, strOf } from '../json.js'
+import type { Obj } from '../json.js'
 
 /** The PersistentVolumeSource members, in the order ValidatePersistentVolumeSpec visits them. */
 export const persistentVolumeSources: readonly string[] = [
@@ -41,7 +37,7 @@ export const persistentVolumeSources: readonly string[] = [
 const reclaimPolicies = ['Delete', 'Recycle', 'Retain']
 export const betaStorageClassAnnotation = 'volume.beta.kubernetes.io/storage-class'
 
-function spec(obj: KubeObject): JsonMap {
+function spec(obj: KubeObject): Obj {
   return mapOf(obj, 'spec')
 }
 
@@ -52,7 +48,7 @@ function defaultPersistentVolume(obj: KubeObject): void {
   if (!s['persistentVolumeReclaimPolicy']) s['persistentVolumeReclaimPolicy'] = 'Retain'
   if (s['volumeMode'] === undefined || s['volumeMode'] === null) s['volumeMode'] = 'Filesystem'
   const hostPath = s['hostPath']
-  if (isMap(hostPath) && hostPath['type'] === undefined) hostPath['type'] = ''
+  if (isObj(hostPath) && hostPath['type'] === undefined) hostPath['type'] = ''
   const st = ensureMap(obj, 'status')
   if (!st['phase']) st['phase'] = 'Pending'
 }
@@ -60,7 +56,7 @@ function defaultPersistentVolume(obj: KubeObject): void {
 /** %#v of a core.ResourceList, which the capacity error prints. */
 function goResourceList(capacity: unknown): string {
   const entries = quantitiesOf(capacity).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  if (!isMap(capacity)) return 'core.ResourceList(nil)'
+  if (!isObj(capacity)) return 'core.ResourceList(nil)'
   return `core.ResourceList{${entries.map(([k, q]) => `${goQuote(k)}:${q.goRepr}`).join(', ')}}`
 }
 
@@ -105,7 +101,7 @@ function validatePersistentVolume(obj: KubeObject): FieldError[] {
   errs.push(...validateAccessModes(modes, 'spec.accessModes'))
 
   const capacity = s['capacity']
-  const capKeys = isMap(capacity) ? Object.keys(capacity) : []
+  const capKeys = isObj(capacity) ? Object.keys(capacity) : []
   if (capKeys.length === 0) errs.push(field.required('spec.capacity'))
   if (!capKeys.includes('storage') || capKeys.length > 1) {
     const e = field.notSupported('spec.capacity', capacity ?? null, ['storage'])
@@ -138,15 +134,15 @@ function validatePersistentVolume(obj: KubeObject): FieldError[] {
     count++
     errs.push(...validateSource(name, src, `spec.${name}`))
     // The requirement predates the nodeAffinity field and still reports its old annotation path.
-    if (name === 'local' && !isMap(s['nodeAffinity'])) errs.push(field.required('metadata.annotations', 'Local volume requires node affinity'))
+    if (name === 'local' && !isObj(s['nodeAffinity'])) errs.push(field.required('metadata.annotations', 'Local volume requires node affinity'))
   }
   if (count === 0) errs.push(field.required('spec', 'must specify a volume type'))
   return errs
 }
 
-function volumeSource(obj: KubeObject): JsonMap {
+function volumeSource(obj: KubeObject): Obj {
   const s = spec(obj)
-  const out: JsonMap = {}
+  const out: Obj = {}
   for (const name of persistentVolumeSources) if (s[name] !== undefined && s[name] !== null) out[name] = s[name]
   return out
 }
@@ -184,7 +180,7 @@ function storageClass(obj: KubeObject): string {
 
 function claim(obj: KubeObject): string {
   const ref = spec(obj)['claimRef']
-  return isMap(ref) ? `${strOf(ref, 'namespace')}/${strOf(ref, 'name')}` : ''
+  return isObj(ref) ? `${strOf(ref, 'namespace')}/${strOf(ref, 'name')}` : ''
 }
 
 export const persistentvolumes: ResourceDefinition = {

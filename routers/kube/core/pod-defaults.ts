@@ -8,22 +8,8 @@
  */
 import type { KubeObject } from '../../../lib/api/types.js'
 
-type Obj = Record<string, unknown>
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-/** The map at key, created when absent or null (a Go struct or a nil pointer being defaulted). */
-function ensureObj(parent: Obj, key: string): Obj | undefined {
-  const v = parent[key]
-  if (v === undefined || v === null) {
-    const created: Obj = {}
-    parent[key] = created
-    return created
-  }
-  return isObj(v) ? v : undefined
-}
+import { ensureObj, isObj } from '../json.js'
+import type { Obj } from '../json.js'
 
 function objAt(parent: Obj, key: string): Obj | undefined {
   const v = parent[key]

@@ -17,20 +17,14 @@ import { writeObject } from '../../../lib/endpoints/response-writers.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import { rethrowStorageError } from '../../../lib/registry/storage-errors.js'
 import { validatePodSpec } from '../apps/pod-template.js'
-import { ageColumn, isMap, jsonEqual, keepAllButStatus, keepOldStatus, listOf, mapOf, parseQuantity, scaledValue, strOf, timestampSince } from './helpers.js'
-import type { JsonMap } from './helpers.js'
+import { ageColumn, jsonEqual, keepAllButStatus, keepOldStatus, parseQuantity, scaledValue, timestampSince } from './helpers.js'
 import { applyPodDefaults } from './pod-defaults.js'
+import { objsOf, specOf, statusOf } from '../json.js'
+import { isObj, listOf, mapOf, strOf } from '../json.js'
+import type { Obj } from '../json.js'
 
-function specOf(o: KubeObject): JsonMap {
-  return mapOf(o, 'spec')
-}
-
-function statusOf(o: KubeObject): JsonMap {
-  return mapOf(o, 'status')
-}
-
-function maps(v: unknown, key: string): JsonMap[] {
-  return listOf(v, key).filter(isMap)
+function maps(v: unknown, key: string): Obj[] {
+  return objsOf(listOf(v, key))
 }
 
 /** qos.GetPodQOS: BestEffort without cpu/memory requests or limits, Guaranteed when all match. */
@@ -96,11 +90,11 @@ interface PodRow {
   restarts: string
 }
 
-function isRestartableInit(c: JsonMap | undefined): boolean {
+function isRestartableInit(c: Obj | undefined): boolean {
   return c?.['restartPolicy'] === 'Always'
 }
 
-function terminatedReason(t: JsonMap, prefix: string): string {
+function terminatedReason(t: Obj, prefix: string): string {
   const reason = strOf(t, 'reason')
   if (reason) return prefix + reason
   return t['signal'] ? `${prefix}Signal:${String(t['signal'])}` : `${prefix}ExitCode:${String(t['exitCode'] ?? 0)}`
@@ -122,7 +116,7 @@ function podRow(pod: KubeObject, now: Date): PodRow {
     if (cond['type'] === 'PodScheduled' && cond['reason'] === 'SchedulingGated') reason = 'SchedulingGated'
   }
   for (const c of initSpecs.values()) if (isRestartableInit(c)) total++
-  const finishedAt = (cs: JsonMap): number => Date.parse(strOf(mapOf(mapOf(cs, 'lastState'), 'terminated'), 'finishedAt')) || 0
+  const finishedAt = (cs: Obj): number => Date.parse(strOf(mapOf(mapOf(cs, 'lastState'), 'terminated'), 'finishedAt')) || 0
   let initializing = false
   const initStatuses = maps(status, 'initContainerStatuses')
   for (let i = 0; i < initStatuses.length; i++) {
@@ -136,8 +130,8 @@ function podRow(pod: KubeObject, now: Date): PodRow {
       lastRestartableInitRestart = Math.max(lastRestartableInitRestart, finishedAt(cs))
     }
     const state = mapOf(cs, 'state')
-    const terminated = isMap(state['terminated']) ? state['terminated'] : undefined
-    const waiting = isMap(state['waiting']) ? state['waiting'] : undefined
+    const terminated = isObj(state['terminated']) ? state['terminated'] : undefined
+    const waiting = isObj(state['waiting']) ? state['waiting'] : undefined
     if (terminated && Number(terminated['exitCode'] ?? 0) === 0) continue
     if (restartable && cs['started'] === true) {
       if (cs['ready'] === true) ready++
@@ -161,10 +155,10 @@ function podRow(pod: KubeObject, now: Date): PodRow {
       lastRestart = Math.max(lastRestart, finishedAt(cs))
       const state = mapOf(cs, 'state')
       const waiting = mapOf(state, 'waiting')
-      const terminated = isMap(state['terminated']) ? state['terminated'] : undefined
+      const terminated = isObj(state['terminated']) ? state['terminated'] : undefined
       if (strOf(waiting, 'reason')) reason = strOf(waiting, 'reason')
       else if (terminated) reason = terminatedReason(terminated, '')
-      else if (cs['ready'] === true && isMap(state['running'])) {
+      else if (cs['ready'] === true && isObj(state['running'])) {
         hasRunning = true
         ready++
       }
@@ -212,12 +206,12 @@ const bindingHandler: NonNullable<ResourceHandlers['handlers']>[string] = async 
       if (!current) throw errors.notFound({ group: '', resource: 'pods' }, name)
       const pod = structuredClone(current)
       if (pod.metadata.deletionTimestamp) throw errors.conflict(bindingGR, name, `pod ${name} is being deleted, cannot be assigned to a host`)
-      const spec = isMap(pod['spec']) ? pod['spec'] : (pod['spec'] = {})
+      const spec = isObj(pod['spec']) ? pod['spec'] : (pod['spec'] = {})
       if (strOf(spec, 'nodeName')) throw errors.conflict(bindingGR, name, `pod ${name} is already assigned to node ${JSON.stringify(strOf(spec, 'nodeName'))}`)
       spec['nodeName'] = strOf(target, 'name')
       const annotations = binding.metadata.annotations
       if (annotations && Object.keys(annotations).length > 0) pod.metadata.annotations = { ...pod.metadata.annotations, ...annotations }
-      const status = isMap(pod['status']) ? pod['status'] : (pod['status'] = {})
+      const status = isObj(pod['status']) ? pod['status'] : (pod['status'] = {})
       const conditions = maps(status, 'conditions').filter((c) => c['type'] !== 'PodScheduled')
       status['conditions'] = [...conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z') }]
       return pod

@@ -8,8 +8,9 @@
 import type { KubeObject } from '../../../lib/api/types.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import { validatePodTemplateSpec } from '../apps/pod-template.js'
-import { ensureMap, formatLabels, jsonEqual, listOf, mapOf, strOf } from './helpers.js'
+import { formatLabels, jsonEqual } from './helpers.js'
 import { applyPodTemplateSpecDefaults } from './pod-defaults.js'
+import { ensureMap, listOf, mapOf, strOf } from '../json.js'
 
 function containers(obj: KubeObject): unknown[] {
   return listOf(mapOf(mapOf(obj, 'template'), 'spec'), 'containers')

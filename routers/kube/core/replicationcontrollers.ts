@@ -10,22 +10,21 @@ import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import { validatePodTemplateSpec } from '../apps/pod-template.js'
-import { ageColumn, containersColumn, imagesColumn, int, keepSpec, keepStatus, nonNegative, semanticEqual, validateStatusCounters } from '../apps/workload.js'
-import { formatLabels, isMap, mapOf } from './helpers.js'
+import { ageColumn, containersColumn, imagesColumn, keepSpec, keepStatus, nonNegative, semanticEqual, validateStatusCounters } from '../apps/workload.js'
+import { formatLabels } from './helpers.js'
 import { applyWorkloadTemplateDefaults } from './pod-defaults.js'
+import { specOf } from '../json.js'
+import { int, isObj, mapOf } from '../json.js'
 
-function specOf(o: KubeObject): Record<string, unknown> {
-  return mapOf(o, 'spec')
-}
 
 /** SetDefaults_ReplicationController: the selector (and labels) come from the template's labels. */
 export function applyReplicationControllerDefaults(obj: KubeObject): void {
   if (obj['spec'] === undefined || obj['spec'] === null) obj['spec'] = {}
   const spec = obj['spec']
-  if (!isMap(spec)) return
+  if (!isObj(spec)) return
   const templateLabels = mapOf(mapOf(spec, 'template'), 'metadata')['labels']
-  if (isMap(templateLabels) && Object.keys(templateLabels).length > 0) {
-    if (!isMap(spec['selector']) || Object.keys(spec['selector']).length === 0) spec['selector'] = { ...templateLabels }
+  if (isObj(templateLabels) && Object.keys(templateLabels).length > 0) {
+    if (!isObj(spec['selector']) || Object.keys(spec['selector']).length === 0) spec['selector'] = { ...templateLabels }
     if (!obj.metadata.labels || Object.keys(obj.metadata.labels).length === 0) obj.metadata.labels = { ...(templateLabels as Record<string, string>) }
   }
   if (spec['replicas'] === undefined || spec['replicas'] === null) spec['replicas'] = 1
@@ -39,7 +38,7 @@ function validateRCSpec(obj: KubeObject): FieldError[] {
   const selector = mapOf(spec, 'selector')
   if (Object.keys(selector).length === 0) errs.push(field.required('spec.selector'))
   const template = spec['template']
-  if (!isMap(template)) {
+  if (!isObj(template)) {
     errs.push(field.required('spec.template'))
     return errs
   }
@@ -99,7 +98,7 @@ export const replicationcontrollers: ResourceDefinition = {
     canonicalize(obj) {
       // ReplicationControllerStatus.replicas has no omitempty.
       const status = obj['status']
-      if (isMap(status) && status['replicas'] === undefined) status['replicas'] = 0
+      if (isObj(status) && status['replicas'] === undefined) status['replicas'] = 0
     },
     prepareForUpdate: (_ctx, obj, old) => keepStatus(obj, old),
     prepareForSubresourceUpdate(sub, _ctx, obj, old) {

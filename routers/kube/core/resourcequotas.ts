@@ -14,12 +14,12 @@ import {
   canonicalizeQuantities,
   keepAllButStatus,
   keepOldStatus,
-  mapOf,
   quantitiesOf,
   quantityText,
   validateResourceQuantityValue,
   validateResourceQuotaResourceName,
 } from './helpers.js'
+import { mapOf } from '../json.js'
 
 function spec(obj: KubeObject): Record<string, unknown> {
   return mapOf(obj, 'spec')

@@ -12,7 +12,8 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import { validateImmutableField } from '../../../lib/api/validation.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import { isConfigMapKey } from './configmaps.js'
-import { ageColumn, isMap, jsonEqual, mapOf } from './helpers.js'
+import { ageColumn, jsonEqual } from './helpers.js'
+import { isObj, mapOf } from '../json.js'
 
 /** MaxSecretSize: 1 MiB of decoded data. */
 const maxSecretSize = 1024 * 1024
@@ -230,7 +231,7 @@ function defaultSecret(obj: KubeObject): void {
     if ('corruptAt' in decoded) throw errors.badRequest(`Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte ${decoded.corruptAt}`)
   }
   const stringData = obj['stringData']
-  if (isMap(stringData)) {
+  if (isObj(stringData)) {
     const merged: Record<string, unknown> = { ...data }
     for (const [k, v] of Object.entries(stringData)) merged[k] = Buffer.from(typeof v === 'string' ? v : '', 'utf8').toString('base64')
     // Go writes map keys sorted; the merged map is new, so it may as well be written that way.

@@ -6,7 +6,8 @@
  */
 import type { KubeObject } from '../../../lib/api/types.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import { ageColumn, isMap, listOf } from './helpers.js'
+import { ageColumn } from './helpers.js'
+import { isObj, listOf } from '../json.js'
 
 const enforceMountableSecretsAnnotation = 'kubernetes.io/enforce-mountable-secrets'
 
@@ -14,7 +15,7 @@ const enforceMountableSecretsAnnotation = 'kubernetes.io/enforce-mountable-secre
 function cleanSecretReferences(obj: KubeObject): void {
   const secrets = obj['secrets']
   if (!Array.isArray(secrets)) return
-  obj['secrets'] = secrets.map((ref) => (isMap(ref) && typeof ref['name'] === 'string' && ref['name'] !== '' ? { name: ref['name'] } : {}))
+  obj['secrets'] = secrets.map((ref) => (isObj(ref) && typeof ref['name'] === 'string' && ref['name'] !== '' ? { name: ref['name'] } : {}))
 }
 
 function hasEnforceAnnotation(obj: KubeObject | undefined): boolean {

@@ -19,8 +19,10 @@ import type { ResourceHandler, ResourceHandlers } from '../../../lib/endpoints/i
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import type { Store } from '../../../lib/registry/store.js'
 import { invalidGo } from '../apps/workload.js'
-import { ageColumn, formatLabels, isMap, jsonEqual, keepAllButStatus, keepOldStatus, listOf, mapOf, strOf } from './helpers.js'
-import type { JsonMap } from './helpers.js'
+import { ageColumn, formatLabels, jsonEqual, keepAllButStatus, keepOldStatus } from './helpers.js'
+import { ensureSpec, specOf } from '../json.js'
+import { isObj, listOf, mapOf, strOf } from '../json.js'
+import type { Obj } from '../json.js'
 
 const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort']
 const sessionAffinities = ['ClientIP', 'None']
@@ -75,6 +77,11 @@ export class ServiceAllocator {
     this.portSize = opts.nodePortRange?.size ?? 2768
   }
 
+  /** The first usable address of the range: the "kubernetes" Service's ClusterIP. */
+  get firstIP(): string {
+    return formatIPv4(this.base + 1)
+  }
+
   get portRange(): string {
     return `${this.portBase}-${this.portBase + this.portSize - 1}`
   }
@@ -105,7 +112,7 @@ export class ServiceAllocator {
       if (n !== undefined && this.inRange(n)) this.ips.set(n, owner)
     }
     for (const port of listOf(spec, 'ports')) {
-      const nodePort = isMap(port) ? port['nodePort'] : undefined
+      const nodePort = isObj(port) ? port['nodePort'] : undefined
       if (typeof nodePort === 'number') this.ports.set(`${strOf(port, 'protocol') || 'TCP'}/${nodePort}`, owner)
     }
   }
@@ -166,24 +173,16 @@ function ownerOf(svc: KubeObject): string {
   return `${svc.metadata.namespace ?? ''}/${svc.metadata.name ?? ''}`
 }
 
-function specOf(obj: KubeObject): JsonMap {
-  return mapOf(obj, 'spec')
+
+function ports(spec: Obj): Obj[] {
+  return listOf(spec, 'ports').filter(isObj)
 }
 
-function ensureSpec(obj: KubeObject): JsonMap | undefined {
-  if (obj['spec'] === undefined || obj['spec'] === null) obj['spec'] = {}
-  return isMap(obj['spec']) ? obj['spec'] : undefined
-}
-
-function ports(spec: JsonMap): JsonMap[] {
-  return listOf(spec, 'ports').filter(isMap)
-}
-
-function needsClusterIP(spec: JsonMap): boolean {
+function needsClusterIP(spec: Obj): boolean {
   return strOf(spec, 'type') !== 'ExternalName'
 }
 
-function needsNodePorts(spec: JsonMap): boolean {
+function needsNodePorts(spec: Obj): boolean {
   const t = strOf(spec, 'type')
   return t === 'NodePort' || (t === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] !== false)
 }
@@ -345,7 +344,7 @@ function allocate(obj: KubeObject, allocator: ServiceAllocator): void {
 }
 
 /** printers.go makePortString */
-function portString(spec: JsonMap): string {
+function portString(spec: Obj): string {
   const parts = ports(spec).map((p) => {
     const protocol = strOf(p, 'protocol')
     return p['nodePort'] ? `${String(p['port'])}:${String(p['nodePort'])}/${protocol}` : `${String(p['port'])}/${protocol}`
@@ -355,7 +354,7 @@ function portString(spec: JsonMap): string {
 
 /** printers.go loadBalancerStatusStringer: ingress IPs or hostnames, cut to 16 characters unless wide. */
 function loadBalancerString(obj: KubeObject, wide: boolean): string {
-  const ingress = listOf(mapOf(mapOf(obj, 'status'), 'loadBalancer'), 'ingress').filter(isMap)
+  const ingress = listOf(mapOf(mapOf(obj, 'status'), 'loadBalancer'), 'ingress').filter(isObj)
   const s = ingress.map((i) => strOf(i, 'ip') || strOf(i, 'hostname')).filter((x) => x !== '').join(',')
   return !wide && s.length > 16 ? `${s.slice(0, 13)}...` : s
 }

@@ -2,8 +2,8 @@
  * @module routers/kube/misc
  * Small groups with one or a few kinds each: discovery.k8s.io EndpointSlices, coordination.k8s.io
  * Leases, events.k8s.io Events, scheduling.k8s.io PriorityClasses, storage.k8s.io StorageClasses,
- * CSIDrivers and VolumeAttachments, node.k8s.io RuntimeClasses. events.k8s.io Events share storage
- * with core Events in kube (with a field mapping); without that mapping they have their own here.
+ * CSIDrivers and VolumeAttachments, node.k8s.io RuntimeClasses. events.k8s.io Events are served
+ * from the core Events' storage through conversion (event-conversion.ts), as in kube.
  */
 import * as field from '../../../lib/api/field-errors.js'
 import type { FieldError } from '../../../lib/api/field-errors.js'
@@ -11,12 +11,12 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import { isDNS1123Label, isQualifiedName, validateImmutableField } from '../../../lib/api/validation.js'
 import { ageCell } from '../../../lib/registry/duration.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import { ageColumn, defaultPointer, isObj, keepSpec, keepStatus, objOf, semanticEqual, specOf, statusOf, str } from '../apps/workload.js'
-import type { Obj } from '../apps/workload.js'
+import { ageColumn, keepSpec, keepStatus, semanticEqual } from '../apps/workload.js'
+import { objsOf } from '../json.js'
+import { coreEventToEventsV1, eventsV1ToCoreEvent } from './event-conversion.js'
+import { defaultPointer, isObj, objOf, specOf, statusOf, str } from '../json.js'
 
-function maps(v: unknown): Obj[] {
-  return Array.isArray(v) ? v.filter(isObj) : []
-}
+const maps = objsOf
 
 /** listWithMoreString: three items, then "+ N more...", "<unset>" for none. */
 function listWithMore(list: string[]): string {
@@ -159,8 +159,22 @@ export const eventsV1: ResourceDefinition = {
   namespaced: true,
   shortNames: ['ev'],
   schema: { model: 'EventsV1Event' },
-  // Not core Events' keys: the two shapes differ and nothing maps one onto the other here.
-  storagePrefix: '/registry/events.k8s.io/events',
+  // core Events' keys: core/v1 is the storage version, and this version converts to and from it.
+  storagePrefix: '/registry/events',
+  convert: { toStorage: eventsV1ToCoreEvent, fromStorage: coreEventToEventsV1 },
+  // AddFieldLabelConversionsForEvent: the core selectors under their events.k8s.io names.
+  selectableFields: {
+    'regarding.kind': (o) => str(objOf(o['regarding'])['kind']),
+    'regarding.namespace': (o) => str(objOf(o['regarding'])['namespace']),
+    'regarding.name': (o) => str(objOf(o['regarding'])['name']),
+    'regarding.uid': (o) => str(objOf(o['regarding'])['uid']),
+    'regarding.apiVersion': (o) => str(objOf(o['regarding'])['apiVersion']),
+    'regarding.resourceVersion': (o) => str(objOf(o['regarding'])['resourceVersion']),
+    'regarding.fieldPath': (o) => str(objOf(o['regarding'])['fieldPath']),
+    reason: (o) => str(o['reason']),
+    reportingController: (o) => str(o['reportingController']),
+    type: (o) => str(o['type']),
+  },
   tableColumns: [
     { name: 'Last Seen', type: 'string', description: 'The time at which the most recent occurrence of this event was recorded.', cell: eventLastSeen },
     { name: 'Type', type: 'string', description: 'Type of this event (Normal, Warning), new types could be added in the future', cell: (o) => str(o['type']) },
@@ -174,6 +188,8 @@ export const eventsV1: ResourceDefinition = {
     { name: 'Message', type: 'string', description: 'A human-readable description of the status of this operation.', cell: (o) => str(o['note']).trim() },
   ],
   strategy: {
+    // The core Event strategy, which kube shares between both versions: PUT may create.
+    allowCreateOnUpdate: true,
     validate: (_ctx, obj) => validateEvent(obj),
     validateUpdate: (_ctx, obj) => validateEvent(obj),
   },

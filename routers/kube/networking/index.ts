@@ -7,12 +7,11 @@ import * as field from '../../../lib/api/field-errors.js'
 import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import { ageColumn, formatLabelSelector, invalidGo, isObj, keepSpec, keepStatus, objOf, semanticEqual, specOf, statusOf, str } from '../apps/workload.js'
-import type { Obj } from '../apps/workload.js'
+import { ageColumn, formatLabelSelector, invalidGo, keepSpec, keepStatus, semanticEqual } from '../apps/workload.js'
+import { objsOf } from '../json.js'
+import { isObj, objOf, specOf, statusOf, str } from '../json.js'
 
-function maps(v: unknown): Obj[] {
-  return Array.isArray(v) ? v.filter(isObj) : []
-}
+const maps = objsOf
 
 /** listWithMoreString over at most three items. */
 function listWithMore(list: string[]): string {

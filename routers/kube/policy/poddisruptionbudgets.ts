@@ -10,7 +10,8 @@ import type { LabelSelectorObject } from '../../../lib/api/labels.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { validateLabelSelector } from '../../../lib/api/validation.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import { ageColumn, isObj, keepSpec, keepStatus, notMoreThan100Percent, semanticEqual, specOf, statusOf, validatePositiveIntOrPercent } from '../apps/workload.js'
+import { ageColumn, keepSpec, keepStatus, notMoreThan100Percent, semanticEqual, validatePositiveIntOrPercent } from '../apps/workload.js'
+import { isObj, specOf, statusOf } from '../json.js'
 
 const evictionPolicies = ['AlwaysAllow', 'IfHealthyBudget']
 

@@ -10,9 +10,9 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import { validateLabelSelector } from '../../../lib/api/validation.js'
 import type { LabelSelectorObject } from '../../../lib/api/validation.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import { isMap, listOf } from '../core/helpers.js'
 import { canonicalizeRules, rbacGroup, validateRules } from './policy.js'
 import { createdAtColumn } from './roles.js'
+import { isObj, listOf } from '../json.js'
 
 function selectorsOf(obj: KubeObject): unknown[] {
   return listOf(obj['aggregationRule'], 'clusterRoleSelectors')
@@ -26,7 +26,7 @@ function validateClusterRole(obj: KubeObject, allowInvalidLabelValueInSelector: 
     const selectors = selectorsOf(obj)
     if (selectors.length === 0) errs.push(field.required(path, 'at least one clusterRoleSelector required if aggregationRule is non-nil'))
     selectors.forEach((s, i) => {
-      if (isMap(s)) errs.push(...validateLabelSelector(s as LabelSelectorObject, { allowInvalidLabelValueInSelector }, `${path}[${i}]`))
+      if (isObj(s)) errs.push(...validateLabelSelector(s as LabelSelectorObject, { allowInvalidLabelValueInSelector }, `${path}[${i}]`))
     })
   }
   return errs
@@ -34,7 +34,7 @@ function validateClusterRole(obj: KubeObject, allowInvalidLabelValueInSelector: 
 
 /** The update keeps accepting selector values that were already stored invalid (ratcheting). */
 function hasInvalidSelectorValue(old: KubeObject): boolean {
-  return selectorsOf(old).some((s) => isMap(s) && validateLabelSelector(s as LabelSelectorObject, {}, '').length > 0)
+  return selectorsOf(old).some((s) => isObj(s) && validateLabelSelector(s as LabelSelectorObject, {}, '').length > 0)
 }
 
 export const clusterroles: ResourceDefinition = {

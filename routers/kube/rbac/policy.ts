@@ -9,8 +9,9 @@ import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { goQuote, goStringSlice, isDNS1123Subdomain, isValidPathSegmentName } from '../../../lib/api/validation.js'
 import type { TableColumn } from '../../../lib/registry/resource.js'
-import { ageColumn, isMap, listOf, strOf } from '../core/helpers.js'
-import type { JsonMap } from '../core/helpers.js'
+import { ageColumn } from '../core/helpers.js'
+import { isObj, listOf, strOf } from '../json.js'
+import type { Obj } from '../json.js'
 
 export const rbacGroup = 'rbac.authorization.k8s.io'
 
@@ -66,12 +67,12 @@ export function canonicalizeRules(obj: KubeObject): void {
  * get the rbac group too, ServiceAccounts the core group ("").
  */
 export function defaultBinding(obj: KubeObject): void {
-  const ref: JsonMap = isMap(obj['roleRef']) ? obj['roleRef'] : {}
+  const ref: Obj = isObj(obj['roleRef']) ? obj['roleRef'] : {}
   if (strOf(ref, 'apiGroup') === '') ref['apiGroup'] = rbacGroup
   // Go writes all three (no omitempty), kind and name as "" when missing.
   obj['roleRef'] = { apiGroup: ref['apiGroup'], kind: ref['kind'] ?? '', name: ref['name'] ?? '' }
   for (const subject of listOf(obj, 'subjects')) {
-    if (!isMap(subject) || strOf(subject, 'apiGroup') !== '') continue
+    if (!isObj(subject) || strOf(subject, 'apiGroup') !== '') continue
     const kind = strOf(subject, 'kind')
     if (kind === 'User' || kind === 'Group') subject['apiGroup'] = rbacGroup
   }
