@@ -130,8 +130,9 @@ export class ResourceMux {
     const { def } = entry
     if (info.subresource && !(def.subresources ?? []).includes(info.subresource)) throw errors.genericNotFound(true)
     // Routes exist only where the scope fits: namespaced objects need a namespace except for
-    // list and watch across all namespaces; cluster-scoped objects never have one.
-    if (def.namespaced && !info.namespace && !(info.name === '' && (info.verb === 'list' || info.verb === 'watch'))) {
+    // list and watch across all namespaces; cluster-scoped objects never have one. (A list's name
+    // can only come from a metadata.name field selector: a path with a name parses as get.)
+    if (def.namespaced && !info.namespace && !(info.verb === 'list' || info.verb === 'watch')) {
       throw errors.genericNotFound(true)
     }
     // /api/v1/namespaces/{name} parses with namespace = name; that is the Namespace itself.

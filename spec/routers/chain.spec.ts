@@ -232,6 +232,14 @@ describe('server chain', () => {
       expect(namespaces.size).to.be.greaterThan(1)
     })
 
+    it('lists across namespaces by metadata.name, as kubectl get -A --field-selector does', async () => {
+      const res = await request(chain.app).get('/api/v1/configmaps?fieldSelector=metadata.name%3Dkube-root-ca.crt')
+      expect(res.status).to.equal(200)
+      const items = res.body.items as { metadata: { name: string; namespace: string } }[]
+      expect(items.length).to.be.greaterThan(1)
+      expect(new Set(items.map((i) => i.metadata.name))).to.deep.equal(new Set(['kube-root-ca.crt']))
+    })
+
     it('does not persist dry-run creates', async () => {
       const res = await request(chain.app).post('/api/v1/namespaces/default/configmaps?dryRun=All').send({ metadata: { name: 'dry' } })
       expect(res.status).to.equal(201)
