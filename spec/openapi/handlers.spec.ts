@@ -1,7 +1,7 @@
 /**
  * @module spec/openapi/handlers.spec
  * The /openapi/v3 and /openapi/v2 endpoints over HTTP: index, hash, 301 to the current hash,
- * immutable caching, ETag/304, 406 for protobuf-only clients, documents appearing and leaving at
+ * immutable caching, ETag/304, 406 for v3 protobuf-only clients, v2 as protobuf, documents appearing and leaving at
  * run time, and mounting under a path prefix the way client-go reaches it.
  */
 import { createHash } from 'node:crypto'
@@ -165,10 +165,13 @@ describe('openapi/handlers', () => {
       await request(app).get('/openapi/v2').set('If-None-Match', res.headers.etag as string).expect(304)
     })
 
-    it('answers the protobuf Accept kubectl sends with 406', async () => {
-      const res = await request(app).get('/openapi/v2').set('Accept', protobufV2MediaType).expect(406)
+    it('answers the protobuf Accept kubectl sends with protobuf, and 406 for what it has not', async () => {
+      for (const accept of [protobufV2MediaType, 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf']) {
+        const res = await request(app).get('/openapi/v2').set('Accept', accept).expect(200)
+        expect(res.headers['content-type']).to.equal(protobufV2MediaType)
+      }
+      const res = await request(app).get('/openapi/v2').set('Accept', 'text/html').expect(406)
       expect(res.body).to.include({ reason: 'NotAcceptable' })
-      await request(app).get('/openapi/v2').set('Accept', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf').expect(406)
     })
   })
 
