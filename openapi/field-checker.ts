@@ -54,7 +54,9 @@ function walk(schemas: Record<string, OpenAPISchema>, schemaIn: OpenAPISchema, v
   if (value === null || value === undefined) return
   const schema = resolveSchema(schemas, schemaIn) ?? {}
   const mismatch = (): void => {
-    out.typeErrors.push(`json: cannot unmarshal ${jsonType(value)} into Go struct field ${goPath} of type ${goType(schema)}`)
+    // encoding/json names the number itself only when it cannot fill an integer ("number 1.5").
+    const what = typeof value === 'number' && schema['type'] === 'integer' ? `number ${String(value)}` : jsonType(value)
+    out.typeErrors.push(`json: cannot unmarshal ${what} into Go struct field ${goPath} of type ${goType(schema)}`)
   }
   if (schema['x-kubernetes-int-or-string']) {
     if (typeof value !== 'number' && typeof value !== 'string') mismatch()

@@ -79,7 +79,18 @@ async function serve(opts: ServeOptions): Promise<void> {
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   const started = Date.now()
-  const running = await chain.prepareRun().run({ port: opts.port, host: opts.host, signal: controller.signal })
+  let running: Awaited<ReturnType<ReturnType<typeof chain.prepareRun>['run']>>
+  try {
+    running = await chain.prepareRun().run({ port: opts.port, host: opts.host, signal: controller.signal })
+  } catch (err) {
+    // A busy or forbidden port is an operator's mistake: one line as kube-apiserver logs it, no stack.
+    logger.error(listenFailure(err as NodeJS.ErrnoException, opts.host, opts.port))
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await storage().close()
+    process.exitCode = 1
+    return
+  }
   let kubeconfig: string | undefined
   if (opts.kubeconfig !== '') {
     kubeconfig = resolve(opts.kubeconfig)
@@ -89,6 +100,20 @@ async function serve(opts: ServeOptions): Promise<void> {
   await running.stopped
   // Releases the storage (for SQLite: checkpoints the WAL and frees the file lock) on a normal shutdown.
   await storage().close()
+}
+
+/** Go's text for the listen errors an operator meets (syscall.Errno strings). */
+const bindErrors: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'cannot assign requested address',
+}
+
+/** kube-apiserver's "failed to listen on <addr>: listen tcp <addr>: bind: <reason>". */
+export function listenFailure(err: NodeJS.ErrnoException, host: string, port: number): string {
+  const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+  const why = err.code && bindErrors[err.code] ? `listen tcp ${addr}: bind: ${bindErrors[err.code]}` : err.message
+  return `failed to listen on ${addr}: ${why}`
 }
 
 export function buildProgram(): Command {

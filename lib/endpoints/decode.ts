@@ -42,7 +42,11 @@ export function decodeObject(req: Request, def: ResourceDefinition, fieldValidat
     // kubectl's typed client (create namespace, create configmap...) sends protobuf.
     value = contentType === protobufMediaType ? decodeProtobuf(body).object : decodeBytes(body, contentType)
   } catch (err) {
-    throw errors.badRequest(`the object provided is unrecognized (must be of type ${def.kind}): couldn't get version/kind; ${(err as Error).message} (${summarizeData(body)})`)
+    // The YAML serializer fails in yaml.YAMLToJSON, before the kind is looked for, with goyaml's bare
+    // "yaml: line N: ..." (only sigs.k8s.io/yaml.Unmarshal adds "error converting YAML to JSON").
+    const message = (err as Error).message
+    const why = contentType === 'application/yaml' ? message.replace(/^error converting YAML to JSON: /, '') : `couldn't get version/kind; ${message}`
+    throw errors.badRequest(`the object provided is unrecognized (must be of type ${def.kind}): ${why} (${summarizeData(body)})`)
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw errors.badRequest(`the object provided is unrecognized (must be of type ${def.kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${goTypeName(value)} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (${summarizeData(body)})`)

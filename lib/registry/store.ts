@@ -22,9 +22,26 @@ export interface WriteOptions {
   dryRun?: boolean
 }
 
+/**
+ * Called on the object about to be written once the strategy has defaulted it, with the stored
+ * object (undefined on create). kube-apiserver decodes request bodies with defaults, so its field
+ * manager sees defaulted objects; the write handlers record managedFields here for the same result.
+ */
+export type BeforeWrite = (obj: KubeObject, old: KubeObject | undefined) => void
+
 export interface CreateOptions extends WriteOptions {
   /** Extra warnings found while decoding (unknown fields with fieldValidation=Warn). */
   warnings?: string[]
+  beforeWrite?: BeforeWrite
+}
+
+export interface UpdateOptions extends WriteOptions {
+  subresource?: string
+  /** Server-side apply creates what does not exist (patcher.forceAllowCreate). */
+  forceAllowCreate?: boolean
+  /** The uid a PUT body names: the stored object must have it (rest.Update objInfo.Preconditions). */
+  uidPrecondition?: string
+  beforeWrite?: BeforeWrite
 }
 
 export interface ListParams {
@@ -217,6 +234,7 @@ export class Store {
     this.fillSystemFields(obj)
     s.prepareForCreate?.(ctx, obj)
     s.applyDefaults?.(obj)
+    opts.beforeWrite?.(obj, undefined)
     const generate = !obj.metadata.name && !!obj.metadata.generateName
     if (generate) obj.metadata.name = generateName(obj.metadata.generateName!)
     const errs = this.validationErrors(ctx, obj)
@@ -248,7 +266,7 @@ export class Store {
    * Update and patch: read-modify-write through guaranteedUpdate. `transform` produces the
    * desired object from the current one (PUT: the body; PATCH: the patched current object).
    */
-  async update(ctx: RequestContext, name: string, transform: ObjectTransform, opts: WriteOptions & { subresource?: string; forceAllowCreate?: boolean } = {}): Promise<WriteResult> {
+  async update(ctx: RequestContext, name: string, transform: ObjectTransform, opts: UpdateOptions = {}): Promise<WriteResult> {
     const s = this.def.strategy
     const key = this.key(ctx.namespace, name)
     let warnings: string[] = []
@@ -258,6 +276,15 @@ export class Store {
     const tryUpdate = async (stored: KubeObject | undefined): Promise<KubeObject> => {
       // The strategy sees both objects in the served version; what is written is converted back.
       const current = stored && this.def.convert ? this.withTypeMeta(stored) : stored
+      if (opts.uidPrecondition !== undefined && opts.uidPrecondition !== (current?.metadata.uid ?? '')) {
+        // storage.Preconditions.Check fails with an InvalidObj StorageError, which
+        // InterpretUpdateError turns into a Conflict carrying the StorageError's text.
+        throw errors.conflict(
+          this.groupResource,
+          name,
+          `StorageError: invalid object, Code: 4, Key: ${key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: ${opts.uidPrecondition}, UID in object meta: ${current?.metadata.uid ?? ''}`,
+        )
+      }
       warnings = []
       created = false
       deleteAfter = false
@@ -270,7 +297,7 @@ export class Store {
       if (!current) {
         // forceAllowCreate: server-side apply creates what does not exist (patcher.forceAllowCreate).
         if (!s.allowCreateOnUpdate && !opts.forceAllowCreate) throw errors.notFound(this.groupResource, name)
-        const result = await this.create(ctx, desired, { dryRun: true })
+        const result = await this.create(ctx, desired, { dryRun: true, beforeWrite: opts.beforeWrite })
         warnings = result.warnings
         created = true
         if (opts.dryRun) {
@@ -293,7 +320,8 @@ export class Store {
       // Fields the server owns carry over from the stored object (rest.BeforeUpdate).
       const meta = desired.metadata
       const oldMeta = current.metadata
-      meta.uid = oldMeta.uid
+      // rest.BeforeUpdate keeps a uid the request names, so ValidateObjectMetaUpdate refuses a change.
+      if (!meta.uid) meta.uid = oldMeta.uid
       meta.creationTimestamp = oldMeta.creationTimestamp
       if (oldMeta.deletionTimestamp) meta.deletionTimestamp = oldMeta.deletionTimestamp
       else delete meta.deletionTimestamp
@@ -305,6 +333,7 @@ export class Store {
       if (opts.subresource && s.prepareForSubresourceUpdate) s.prepareForSubresourceUpdate(opts.subresource, ctx, desired, current)
       else s.prepareForUpdate?.(ctx, desired, current)
       s.applyDefaults?.(desired)
+      opts.beforeWrite?.(desired, current)
       if (s.generationChanged && meta.generation !== undefined && s.generationChanged(desired, current)) meta.generation = (meta.generation ?? 0) + 1
       const errs = this.validationErrors(ctx, desired, current)
       if (errs.length > 0) throw errors.invalid({ group: this.def.group, kind: this.def.kind }, name, errs)

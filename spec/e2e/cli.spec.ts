@@ -7,6 +7,8 @@
 import { execFile, spawn } from 'node:child_process'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -200,6 +202,23 @@ describe('e2e: the CLI (dist/routers/cli.js)', () => {
     expect(kept.data).to.deep.equal({ a: '1' })
     again.child.kill('SIGTERM')
     expect(await exitWithin(again, 5_000), again.output()).to.deep.equal({ code: 0, signal: null })
+  })
+
+  it('serve on a busy port logs one line as kube-apiserver does and exits 1, without a stack trace', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const busy = (blocker.address() as AddressInfo).port
+    try {
+      const work = await mkdtemp(join(dir, 'busy-'))
+      const r = await runCli(['serve', '--port', String(busy), '--host', '127.0.0.1', '--kubeconfig', '', '--log-format', 'json', '--storage', `sqlite:${join(work, 'state.db')}`])
+      const output = r.stdout + r.stderr
+      expect(r.code, output).to.equal(1)
+      expect(output).to.include(`failed to listen on 127.0.0.1:${busy}: listen tcp 127.0.0.1:${busy}: bind: address already in use`)
+      expect(output).to.not.match(/^\s+at /m)
+      expect(output).to.not.include('EADDRINUSE')
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve))
+    }
   })
 
   it('kubeconfig --server prints a kubeconfig for that server', async () => {

@@ -193,6 +193,34 @@ for (const version of kubectlVersions) {
         ['kubectl-last-applied', 'Apply'],
       ])
     })
+
+    it('kubectl run records the defaulted fields under kubectl-run, so an apply of one conflicts', async () => {
+      await ok(['run', 'p2', '--image=nginx'])
+      const pod = await getJSON('pod', 'p2')
+      const entry = (pod.metadata.managedFields as (ManagedEntry & { fieldsV1: Record<string, Record<string, unknown>> })[]).find((e) => e.manager === 'kubectl-run')
+      const spec = entry?.fieldsV1['f:spec'] ?? {}
+      for (const k of ['f:enableServiceLinks', 'f:schedulerName', 'f:securityContext', 'f:terminationGracePeriodSeconds']) expect(spec, k).to.have.property(k)
+      const args = ['apply', '--server-side', '-f', '-']
+      const r = await run(args, 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p2\nspec:\n  terminationGracePeriodSeconds: 5\n  containers:\n  - name: p2\n    image: nginx\n')
+      expect(r.code, show(args, r)).to.equal(1)
+      expect(r.stderr, show(args, r)).to.include('conflict with "kubectl-run"')
+      expect(r.stderr, show(args, r)).to.include('.spec.terminationGracePeriodSeconds')
+    })
+
+    it('apply --server-side --validate=false still refuses an unknown field, printed as kube prints it', async () => {
+      const args = ['apply', '--server-side', '--validate=false', '-f', '-']
+      const r = await run(args, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bogus\nbogus: 1\n')
+      expect(r.code, show(args, r)).to.equal(1)
+      expect(r.stderr).to.equal('Error from server: failed to create typed patch object (/v1, Kind=ConfigMap): .bogus: field not declared in schema\n')
+    })
+
+    it('a JSON patch whose test fails prints kube\'s generic invalid-request message', async () => {
+      await ok(['create', 'configmap', 'jp', '--from-literal=a=b'])
+      const args = ['patch', 'configmap', 'jp', '--type=json', '-p', '[{"op":"test","path":"/data/a","value":"zzz"}]']
+      const r = await run(args)
+      expect(r.code, show(args, r)).to.equal(1)
+      expect(r.stderr).to.equal('The request is invalid: the server rejected our request due to an error in our request\n')
+    })
   })
 }
 

@@ -33,7 +33,7 @@ describe('bad input', () => {
   it('malformed YAML → 400 BadRequest', async () => {
     const res = await post('metadata: [\n  name: x', 'application/yaml')
     expect(res.status).to.equal(400)
-    expect(res.body.message).to.include('error converting YAML to JSON')
+    expect(res.body.message).to.match(/^the object provided is unrecognized \(must be of type ConfigMap\): yaml: /)
   })
 
   it('a body that is not an object → 400', async () => {

@@ -10,10 +10,10 @@ import * as errors from '../../api/errors.js'
 import type { KubeObject } from '../../api/types.js'
 import { groupVersionString } from '../../api/types.js'
 import type { ResourceDefinition } from '../../registry/resource.js'
-import { FieldSet, pathString } from './fieldset.js'
+import { FieldSet, fieldElement, indexElement, pathString } from './fieldset.js'
 import { ConflictError, ManagedFieldsDecodeError, applyConfiguration, decodeManagedFields, encodeManagedFields, printManager, updateManagers } from './managed-fields.js'
 import type { Managers, OperationContext } from './managed-fields.js'
-import { TypeError_, compare, toFieldSet } from './typed.js'
+import { TypeError_, compare, itemElement, toFieldSet } from './typed.js'
 import { resourceType } from './schema-type.js'
 import type { ApplyTypeResolver } from './schema-type.js'
 
@@ -176,10 +176,43 @@ export function applyObject(scope: FieldManagerScope, live: KubeObject, config: 
   } catch (err) {
     if (err instanceof ConflictError) throw conflictStatus(err)
     if (err instanceof TypeError_) {
-      throw errors.badRequest(`failed to create typed patch object (${gvkString(gv, scope.def.kind)}): ${err.message}`)
+      // kube: a plain error, so a 500 with no reason. Bad input is never a 500 here: a 400 with no
+      // reason, which kubectl prints as kube's ("Error from server: failed to create typed patch ...").
+      throw new errors.StatusError({ code: 400, message: `failed to create typed patch object (${gvkString(gv, scope.def.kind)}): ${err.message}` })
     }
     throw err
   }
+}
+
+/**
+ * A decoder-style field path of `value` ("spec.containers[0].bogus") written as structured-merge-diff
+ * prints paths (".spec.containers[name=\"c\"].bogus"): list items by their keys where the type
+ * declares an associative list, by index otherwise.
+ */
+export function typedPathString(scope: FieldManagerScope, value: unknown, path: string): string {
+  let t = resourceType(scope.def, scope.applyTypes)
+  let v: unknown = value
+  const elements: string[] = []
+  for (const [, name, index] of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    if (name !== undefined) {
+      elements.push(fieldElement(name))
+      t = t.field(name)
+      v = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>)[name] : undefined
+      continue
+    }
+    const i = Number(index)
+    const item = Array.isArray(v) ? (v[i] as unknown) : undefined
+    let element = indexElement(i)
+    try {
+      if (t.kind === 'list') element = itemElement(t, item, i, () => pathString(elements))
+    } catch (err) {
+      if (!(err instanceof TypeError_)) throw err
+    }
+    elements.push(element)
+    t = t.kind === 'list' ? t.item() : t
+    v = item
+  }
+  return pathString(elements)
 }
 
 const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration'

@@ -1,9 +1,10 @@
 /**
  * @module lib/endpoints/handlers/create
- * POST of a new object (handlers/create.go): decode, check the namespace, record the creator in
- * managedFields, store, answer 201.
+ * POST of a new object (handlers/create.go): decode, check the namespace, store, answer 201. The
+ * creator is recorded in managedFields once the Store has defaulted the object.
  */
 import type { Request, Response } from 'express'
+import type { KubeObject } from '../../api/types.js'
 import { checkBodyAgainstURL, decodeObject } from '../decode.js'
 import { managerOrUserAgent, recordUpdate } from '../fieldmanager/field-manager.js'
 import { negotiateOutput } from '../negotiation.js'
@@ -17,8 +18,11 @@ export async function createResource(scope: RequestScope, req: Request, res: Res
   const decoded = decodeObject(req, scope.def, fieldValidation)
   const obj = decoded.object
   checkBodyAgainstURL(obj, scope.def.namespaced, scope.ctx.namespace)
-  recordUpdate({ def: scope.def, applyTypes: scope.applyTypes }, undefined, obj, managerOrUserAgent(scope.query, req.headers['user-agent']))
-  const result = await scope.store.create(scope.ctx, obj, { dryRun, warnings: decoded.warnings })
+  const manager = managerOrUserAgent(scope.query, req.headers['user-agent'])
+  const fm = { def: scope.def, applyTypes: scope.applyTypes }
+  // The field manager sees the defaulted object, as kube's does after decoding with defaults.
+  const beforeWrite = (next: KubeObject): void => void recordUpdate(fm, undefined, next, manager)
+  const result = await scope.store.create(scope.ctx, obj, { dryRun, warnings: decoded.warnings, beforeWrite })
   addWarnings(res, result.warnings)
   writeObject(res, 201, result.object, n.mediaType)
 }

@@ -7,6 +7,7 @@ import { negotiateOutput } from '../negotiation.js'
 import type { RequestScope } from '../scope.js'
 import { parseListOptions } from './list-options.js'
 import { writeList } from './transform.js'
+import { clientGone, waitForRevision } from './wait-for-revision.js'
 import { serveWatch } from './watch.js'
 import type { WatchServing } from './watch.js'
 
@@ -18,6 +19,10 @@ export async function listResource(scope: RequestScope, req: Request, res: Respo
     return
   }
   const n = negotiateOutput(req.headers.accept, { transforms: ['Table', 'PartialObjectMetadataList'] })
+  if (opts.resourceVersionMatch === undefined || opts.resourceVersionMatch === 'NotOlderThan') {
+    // A revision the storage has not reached yet is waited for (cacher waitUntilFreshAndBlock).
+    await waitForRevision(scope.store.storage, opts.resourceVersion, clientGone(res))
+  }
   const list = await scope.store.list(scope.ctx, opts)
   await writeList(scope, res, list, n)
 }

@@ -12,8 +12,9 @@ import type { Operation } from 'fast-json-patch'
 import jsonMergePatch from 'json-merge-patch'
 import * as errors from '../../api/errors.js'
 import type { KubeObject } from '../../api/types.js'
+import { groupVersionString, parseGroupVersion } from '../../api/types.js'
 import { checkBodyAgainstURL, checkFields, requestBody } from '../decode.js'
-import { applyObject, managerOrUserAgent, recordUpdate } from '../fieldmanager/field-manager.js'
+import { applyObject, managerOrUserAgent, recordUpdate, typedPathString } from '../fieldmanager/field-manager.js'
 import { contentTypeOf, decodeBytes, negotiateOutput } from '../negotiation.js'
 import { addWarnings, writeObject } from '../response-writers.js'
 import { writeOptions } from '../scope.js'
@@ -54,7 +55,8 @@ export function decodePatchRequest(scope: RequestScope, req: Request, contentTyp
   try {
     patch = decodeBytes(requestBody(req), contentType === applyPatchType ? applyPatchType : 'application/json')
   } catch (err) {
-    throw errors.badRequest((err as Error).message)
+    // applyPatcher: yaml.Unmarshal failing is "error decoding patch: error converting YAML to JSON: yaml: ...".
+    throw errors.badRequest(contentType === applyPatchType ? `error decoding patch: ${(err as Error).message}` : (err as Error).message)
   }
   if (contentType === jsonPatchType) {
     if (!Array.isArray(patch)) throw errors.badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch')
@@ -115,8 +117,12 @@ export async function patchResource(scope: RequestScope, req: Request, res: Resp
         // Apply on a missing object starts from an empty one with the URL's name (create-on-apply).
         const live: KubeObject = current ? structuredClone(current) : { metadata: { name, ...(scope.def.namespaced ? { namespace: scope.ctx.namespace } : {}) } }
         const config = structuredClone(patch) as Record<string, unknown>
-        warnings = checkFields(scope.def, config as KubeObject, fieldValidation)
+        checkApplyFields(scope, config)
         const applied = applyObject(fm, live, config, apply)
+        const uid = applied.metadata.uid
+        if (!current && uid) {
+          throw errors.conflict(scope.store.groupResource, name, `uid mismatch: the provided object specified uid ${uid}, and no existing object was found`)
+        }
         checkBodyAgainstURL(applied, scope.def.namespaced, scope.ctx.namespace, name)
         return applied
       }
@@ -125,11 +131,18 @@ export async function patchResource(scope: RequestScope, req: Request, res: Resp
       if (typeof patched !== 'object' || patched === null || Array.isArray(patched)) {
         throw errors.badRequest('the patched object is not a JSON object')
       }
+      if (contentType !== strategicMergePatchType) checkPatchedTypeMeta(scope, current, patched)
       patched.metadata ??= {}
       warnings = checkFields(scope.def, patched, fieldValidation)
-      return recordUpdate(fm, current, patched, manager)
+      return patched
     },
-    { dryRun, subresource, forceAllowCreate: !!apply && !subresource },
+    {
+      dryRun,
+      subresource,
+      forceAllowCreate: !!apply && !subresource,
+      // Non-apply patches record their manager on the defaulted result (jsonPatcher decodes with defaults).
+      beforeWrite: apply ? undefined : (next, current) => void recordUpdate(fm, current, next, manager),
+    },
   )
   addWarnings(res, [...warnings, ...result.warnings])
   writeObject(res, result.created ? 201 : 200, result.object, n.mediaType)
@@ -140,22 +153,89 @@ export function applyPatch(contentType: string, current: KubeObject, patch: unkn
   if (contentType === jsonPatchType) {
     try {
       return fastJsonPatch.applyPatch(current, patch as Operation[], true, true).newDocument
-    } catch (err) {
-      throw unprocessable(scope, (err as Error).message.split('\n')[0] ?? String(err))
+    } catch {
+      throw unprocessable()
     }
   }
   if (contentType === strategicMergePatchType && smp) return smp(current, patch as Record<string, unknown>, scope)
   return jsonMergePatch.apply(current, patch) as KubeObject
 }
 
-/** NewGenericServerResponse(422, ...): the text kubectl prints for a JSON patch that cannot apply. */
-export function unprocessable(scope: RequestScope, message: string): errors.StatusError {
-  return new errors.StatusError({
-    code: 422,
-    reason: 'Invalid',
-    message: 'the server rejected our request due to an error in our request',
-    details: { name: scope.info.name, group: scope.def.group || undefined, kind: scope.def.resource, causes: [{ reason: 'UnexpectedServerResponse', message }] },
-  })
+/**
+ * NewGenericServerResponse(422, "", GroupResource{}, "", err, 0, false): a JSON patch that cannot
+ * apply (failed test, missing path). isUnexpectedResponse is false, so jsonpatch's own text is
+ * dropped and details stay empty; kubectl prints "The request is invalid: the server rejected...".
+ */
+export function unprocessable(): errors.StatusError {
+  return new errors.StatusError({ code: 422, reason: 'Invalid', message: 'the server rejected our request due to an error in our request', details: {} })
+}
+
+/**
+ * A JSON or merge patch may not change kind or apiVersion: kube decodes the patched JSON into the
+ * resource's type, and a decode failure is NewInvalid(GroupKind{}, "", patch: Invalid value: <json>).
+ * A removed kind or apiVersion is no failure: the decoder defaults both from the target type.
+ */
+function checkPatchedTypeMeta(scope: RequestScope, current: KubeObject, patched: KubeObject): void {
+  const kind: unknown = patched.kind
+  const apiVersion: unknown = patched.apiVersion
+  if ((kind === current.kind || kind === undefined || kind === null || kind === '') && (apiVersion === current.apiVersion || apiVersion === undefined || apiVersion === null || apiVersion === '')) return
+  let detail: string
+  const notString = typeof kind !== 'string' && kind !== undefined && kind !== null ? 'kind' : typeof apiVersion !== 'string' && apiVersion !== undefined && apiVersion !== null ? 'apiVersion' : ''
+  if (notString) {
+    const v = notString === 'kind' ? kind : apiVersion
+    const what = Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v
+    detail = `couldn't get version/kind; json parse error: json: cannot unmarshal ${what} into Go struct field .${notString} of type string`
+  } else if (typeof kind === 'string' && kind !== '' && kind !== scope.def.kind) {
+    const v = parseGroupVersion(typeof apiVersion === 'string' && apiVersion !== '' ? apiVersion : String(current.apiVersion)).version
+    detail = `converting (${v}.${kind}) to (${scope.def.version}.${scope.def.kind}): unknown conversion`
+  } else detail = `no kind "${scope.def.kind}" is registered for version "${String(apiVersion)}" in scheme "pkg/api/legacyscheme/scheme.go:30"`
+  const err = errors.invalid({ group: '', kind: '' }, '', [{ type: 'FieldValueInvalid', field: 'patch', badValue: JSON.stringify(patched), detail }])
+  // GroupKind{} and name "" are omitted from details (omitempty).
+  const details = err.status.details
+  if (details) {
+    delete details.kind
+    delete details.name
+    delete details.group
+  }
+  throw err
+}
+
+/**
+ * Server-side apply converts the applied configuration to a typed value first
+ * (typeConverter.ObjectToTyped), whatever fieldValidation says: an unknown field or a value of
+ * the wrong type fails as "failed to create typed patch object (<gvk>): <path>: <why>". kube
+ * answers that as a 500 with no reason (a plain error); bad input must not be a 500 here, so it is a
+ * 400 with no reason, which kubectl prints exactly as it prints kube's ("Error from server: ...").
+ * The fieldValidation directive never comes into play: the typed conversion fails first.
+ */
+function checkApplyFields(scope: RequestScope, config: Record<string, unknown>): void {
+  const def = scope.def
+  if (!def.checkFields) return
+  const probe = structuredClone(config) as KubeObject
+  const { typeErrors, unknownFields } = def.checkFields(probe)
+  const problems: string[] = []
+  for (const t of typeErrors) problems.push(typedValueError(t) ?? '')
+  if (problems.some((p) => p === '')) {
+    // A mismatch the schema walk cannot express as structured-merge-diff does: the decoder's text.
+    throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${typeErrors.join(', ')}`)
+  }
+  const fm = { def, applyTypes: scope.applyTypes, subresource: scope.info.subresource || undefined }
+  problems.push(...unknownFields.map((f) => `${typedPathString(fm, config, f)}: field not declared in schema`))
+  if (problems.length === 0) return
+  const gv = groupVersionString(def)
+  const group = gv.includes('/') ? gv.split('/')[0] : ''
+  const text = problems.length === 1 ? problems[0]! : ['errors:', ...problems.map((p) => `  ${p}`)].join('\n')
+  throw new errors.StatusError({ code: 400, message: `failed to create typed patch object (${group}/${def.version}, Kind=${def.kind}): ${text}` })
+}
+
+/** A Go decoder type error on a numeric field, as structured-merge-diff's validateScalar words it. */
+function typedValueError(goError: string): string | undefined {
+  const m = /^json: cannot unmarshal (\S+)(?: \S+)? into Go struct field [^.\s]+\.(\S+) of type (int32|int64|float64|float32|int)$/.exec(goError)
+  if (!m) return undefined
+  const goKind: Record<string, string> = { string: 'string', bool: 'bool', object: 'map[string]interface {}', array: '[]interface {}' }
+  const got = goKind[m[1]!]
+  if (!got) return undefined
+  return `.${m[2]!}: expected numeric (int or float), got ${got}`
 }
 
 /**

@@ -98,9 +98,12 @@ function goTypeOf(v: unknown): string {
   return 'map[string]interface {}'
 }
 
-/** The JSON value's kind as encoding/json names it in an UnmarshalTypeError. */
-function jsonKindOf(v: unknown): string {
-  if (typeof v === 'number') return `number ${v}`
+/**
+ * The JSON value's kind as encoding/json names it in an UnmarshalTypeError: a number carries its
+ * text only when it failed to fill an integer field.
+ */
+function jsonKindOf(v: unknown, intTarget = false): string {
+  if (typeof v === 'number') return intTarget ? `number ${v}` : 'number'
   if (typeof v === 'boolean') return 'bool'
   if (Array.isArray(v)) return 'array'
   if (typeof v === 'object') return 'object'
@@ -125,7 +128,7 @@ export function checkScaleFields(obj: KubeObject): { unknownFields: string[]; ty
     const v = o[key]
     if (v === undefined || v === null) return
     if (typeof v !== 'number' || !Number.isInteger(v) || v > int32Max || v < int32Min) {
-      typeErrors.push(`json: cannot unmarshal ${jsonKindOf(v)} into Go struct field ${goPath} of type int32`)
+      typeErrors.push(`json: cannot unmarshal ${jsonKindOf(v, true)} into Go struct field ${goPath} of type int32`)
     }
   }
   const struct = (key: string, goType: string, known: ReadonlySet<string>, check: (o: Record<string, unknown>) => void): void => {

@@ -22,7 +22,14 @@ export async function updateResource(scope: RequestScope, req: Request, res: Res
   const subresource = scope.info.subresource || undefined
   const manager = managerOrUserAgent(scope.query, req.headers['user-agent'])
   const fm = { def: scope.def, subresource, applyTypes: scope.applyTypes }
-  const result = await scope.store.update(scope.ctx, name, (current) => recordUpdate(fm, current, structuredClone(obj), manager), { dryRun, subresource })
+  const result = await scope.store.update(scope.ctx, name, () => structuredClone(obj), {
+    dryRun,
+    subresource,
+    // A uid in the body is a precondition on the stored object (rest.DefaultUpdatedObjectInfo).
+    uidPrecondition: obj.metadata.uid || undefined,
+    // Managed fields are computed on the defaulted object against the stored one.
+    beforeWrite: (next, current) => void recordUpdate(fm, current, next, manager),
+  })
   addWarnings(res, [...decoded.warnings, ...result.warnings])
   writeObject(res, result.created ? 201 : 200, result.object, n.mediaType)
 }
