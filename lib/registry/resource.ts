@@ -92,6 +92,13 @@ export interface ResourceDefinition {
    * the storage version has no convert, every other served version has its own pair.
    */
   convert?: VersionConversion
+  /**
+   * Runs on every object read from storage before it is served or handed to the strategy, as
+   * kube-apiserver's decoder defaults custom resources on read (schema defaults added after an
+   * object was written still appear). Returns the object to use; stored objects may be frozen, so
+   * it copies before changing anything.
+   */
+  onRead?: (obj: KubeObject) => KubeObject
   /** How metadata.name is validated (ValidateNameFunc). Default: DNS subdomain. */
   nameValidation?: 'subdomain' | 'label' | 'path-segment'
   strategy: Strategy

@@ -116,8 +116,8 @@ export class Store {
    */
   private withTypeMeta(obj: KubeObject): KubeObject {
     if (this.def.convert && obj.apiVersion !== this.apiVersion) obj = this.def.convert.fromStorage(obj)
-    if (obj.kind === this.def.kind && obj.apiVersion === this.apiVersion) return obj
-    return { ...obj, apiVersion: this.apiVersion, kind: this.def.kind }
+    if (obj.kind !== this.def.kind || obj.apiVersion !== this.apiVersion) obj = { ...obj, apiVersion: this.apiVersion, kind: this.def.kind }
+    return this.def.onRead ? this.def.onRead(obj) : obj
   }
 
   async get(ctx: RequestContext, name: string): Promise<KubeObject> {

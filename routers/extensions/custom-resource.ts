@@ -81,7 +81,11 @@ function keepAllButStatus(obj: KubeObject, old: KubeObject): void {
   }
 }
 
-function customResourceStrategy(schemaIn: Obj, schemaPath: string, hasStatus: boolean): { strategy: Strategy; prune: (obj: KubeObject) => string[] } {
+function customResourceStrategy(
+  schemaIn: Obj,
+  schemaPath: string,
+  hasStatus: boolean,
+): { strategy: Strategy; prune: (obj: KubeObject) => string[]; onRead: ((obj: KubeObject) => KubeObject) | undefined } {
   const schema = compileSchema(schemaIn)
   const rules = compileValidationRules(schemaIn, schemaPath)
   const validate = (obj: KubeObject, old?: KubeObject): FieldError[] => {
@@ -107,7 +111,17 @@ function customResourceStrategy(schemaIn: Obj, schemaPath: string, hasStatus: bo
       if (subresource === 'status') keepAllButStatus(obj, old)
     },
   }
-  return { strategy, prune: (obj) => schema.prune(obj as unknown as Obj) }
+  // Defaults also apply on read, as kube's decoder does, so a default added to the schema later shows
+  // on objects stored before it. Schemas without any default skip the copy.
+  const hasDefaults = JSON.stringify(schemaIn).includes('"default"')
+  const onRead = hasDefaults
+    ? (obj: KubeObject): KubeObject => {
+        const copy = structuredClone(obj)
+        schema.applyDefaults(copy as unknown as Obj)
+        return copy
+      }
+    : undefined
+  return { strategy, prune: (obj) => schema.prune(obj as unknown as Obj), onRead }
 }
 
 /** Adds the deprecation Warning header to every request of a deprecated version. */
@@ -153,7 +167,7 @@ export function customResourceDefinitions(crd: KubeObject, opts: CustomResourceO
     const subresources = objOf(version['subresources'])
     const hasStatus = subresources['status'] !== undefined
     const scale = subresources['scale'] === undefined ? undefined : objOf(subresources['scale'])
-    const { strategy, prune } = customResourceStrategy(schema, `spec.versions[${i}].schema.openAPIV3Schema`, hasStatus)
+    const { strategy, prune, onRead } = customResourceStrategy(schema, `spec.versions[${i}].schema.openAPIV3Schema`, hasStatus)
     const def: ResourceDefinition & ResourceHandlers = {
       group,
       version: name,
@@ -169,6 +183,7 @@ export function customResourceDefinitions(crd: KubeObject, opts: CustomResourceO
       checkFields: (obj) => ({ unknownFields: prune(obj), typeErrors: [] }),
       strategy,
     }
+    if (onRead) def.onRead = onRead
     const shortNames = arrOf(names['shortNames']).map(String)
     if (shortNames.length > 0) def.shortNames = shortNames
     const categories = arrOf(names['categories']).map(String)

@@ -313,6 +313,18 @@ describe('extensions router', () => {
       expect(Object.keys(v2.body.definitions)).to.include('com.example.v1.Widget')
     })
 
+    it('defaults on read: a default added to the schema later shows on objects stored before it', async () => {
+      const got = await request(chain.app).get(`${crdPath}/widgets.example.com`)
+      const updated = structuredClone(got.body)
+      updated.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.size = { type: 'string', default: 'M' }
+      const put = await request(chain.app).put(`${crdPath}/widgets.example.com`).send(updated)
+      expect(put.status, JSON.stringify(put.body)).to.equal(200)
+      const w1 = '/apis/example.com/v1/namespaces/default/widgets/w1'
+      await waitFor(async () => (await request(chain.app).get(w1)).body?.spec?.size === 'M', 'the new default on read')
+      const list = await request(chain.app).get('/apis/example.com/v1/namespaces/default/widgets')
+      expect(list.body.items.map((i: { spec: { size?: string } }) => i.spec.size)).to.deep.equal(list.body.items.map(() => 'M'))
+    })
+
     it('keeps scope immutable once established and refuses an update without resourceVersion', async () => {
       const got = await request(chain.app).get(`${crdPath}/widgets.example.com`)
       const changed = structuredClone(got.body)
