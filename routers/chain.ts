@@ -27,13 +27,15 @@ import type { RunOptions, RunningServer } from '../lib/server/run.js'
 import { AggregatorServer } from './aggregator/index.js'
 import { ExtensionsServer } from './extensions/index.js'
 import { KubeServer } from './kube/index.js'
+import type { KubeServerOptions } from './kube/index.js'
 import { notFoundHandler } from './not-found.js'
 import { installNonResourcePaths } from './non-resource.js'
 import { installOpenAPI } from './openapi.js'
 import { schemaApplyTypes } from '../openapi/apply-types.js'
 import { schemaStrategicMergePatcher } from '../openapi/patch-meta-lookup.js'
 
-export type ServerChainConfig = Config
+/** The generic server configuration plus the kube server's own options (--advertise-address, the root CA, ...). */
+export type ServerChainConfig = Config & Pick<KubeServerOptions, 'advertiseAddress' | 'rootCA' | 'bootstrapIntervalMs'>
 
 export interface PreparedServer {
   /** Listens on port/host, runs post-start hooks, and shuts down gracefully when signal aborts. */
@@ -60,7 +62,8 @@ export interface ServerChain {
 }
 
 export function createServerChain(config: ServerChainConfig = {}): ServerChain {
-  const completed = complete({ strategicMergePatch: schemaStrategicMergePatcher(), applyTypes: schemaApplyTypes(), ...config })
+  const { advertiseAddress, rootCA, bootstrapIntervalMs, ...genericConfig } = config
+  const completed = complete({ strategicMergePatch: schemaStrategicMergePatcher(), applyTypes: schemaApplyTypes(), ...genericConfig })
   const { logger, lifecycle } = completed
 
   const notFound = express.Router()
@@ -68,7 +71,7 @@ export function createServerChain(config: ServerChainConfig = {}): ServerChain {
   const extensions = new ExtensionsServer(completed, emptyDelegate('not-found', notFound))
   const namespacedStores = (): Store[] =>
     [kube, extensions].flatMap((s) => s.mux.all()).filter((r) => r.def.namespaced).map((r) => r.store)
-  const kube: KubeServer = new KubeServer(completed, extensions, { namespacedStores })
+  const kube: KubeServer = new KubeServer(completed, extensions, { namespacedStores, advertiseAddress, rootCA, bootstrapIntervalMs })
   // The aggregator resolves APIService Services through the kube server's Stores, and re-syncs
   // its automanaged APIServices when the extensions server's group-versions change (CRDs).
   const aggregator = new AggregatorServer(completed, kube, { lookupStore: (g, v, r) => kube.mux.lookup(g, v, r)?.store })

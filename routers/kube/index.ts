@@ -2,11 +2,14 @@
  * @module routers/kube
  * The kube server (kube-apiserver's controlplane): built-in resources as declarations on the
  * generic Store, the core /api discovery, bootstrap objects (system namespaces, the "kubernetes"
- * Service), the controllers a cluster runs for every namespace (namespace cleanup, "default"
- * ServiceAccount, kube-root-ca.crt) and the NamespaceLifecycle admission plugin. Requests it does not own fall through to its delegate.
+ * Service, the default RBAC policy and system priority classes), the controllers a cluster runs
+ * (namespace cleanup, "default" ServiceAccount, kube-root-ca.crt, ClusterRole aggregation) and
+ * kube's default admission plugins (admission/). Requests it does not own fall through to its
+ * delegate.
  */
 import type { NextFunction, Request, Response } from 'express'
 import { isStatusError } from '../../lib/api/errors.js'
+import type { KubeObject } from '../../lib/api/types.js'
 import { aggregatedDiscovery, apiVersions } from '../../lib/endpoints/discovery/documents.js'
 import { writeDiscovery } from '../../lib/endpoints/discovery/handlers.js'
 import type { RequestInfo } from '../../lib/endpoints/request-info.js'
@@ -17,6 +20,7 @@ import type { DelegationTarget } from '../../lib/server/generic-server.js'
 import { GenericServer } from '../../lib/server/generic-server.js'
 import { admissionRegistrationResources } from './admissionregistration/index.js'
 import { appsResources } from './apps/index.js'
+import { reviewResources } from './authorization/index.js'
 import { autoscalingResources } from './autoscaling/index.js'
 import { batchResources } from './batch/index.js'
 import { miscResources } from './misc/index.js'
@@ -24,9 +28,15 @@ import { networkingResources } from './networking/index.js'
 import { policyResources } from './policy/index.js'
 import { rbacResources } from './rbac/index.js'
 import { typedResource } from './typed.js'
+import { defaultStorageClassAdmission } from './admission/default-storage-class.js'
+import { defaultTolerationSecondsAdmission } from './admission/default-toleration-seconds.js'
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js'
+import { priorityAdmission } from './admission/priority.js'
+import { serviceAccountAdmission } from './admission/service-account.js'
 import { hostAddress, runKubernetesServiceController } from './controllers/kubernetes-service.js'
+import { runClusterRoleAggregation } from './controllers/clusterrole-aggregation.js'
 import { runNamespaceController } from './controllers/namespace-controller.js'
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapPriorityClasses } from './bootstrap/rbac-policy.js'
 import { runRootCAPublisher } from './controllers/root-ca-publisher.js'
 import { runServiceAccountsController } from './controllers/serviceaccounts-controller.js'
 import { configmaps } from './core/configmaps.js'
@@ -66,6 +76,7 @@ export const builtinResources: readonly ResourceDefinition[] = [
   ...miscResources,
   ...rbacResources,
   ...admissionRegistrationResources,
+  ...reviewResources,
 ]
 
 export { builtinPatchTypes } from './typed.js'
@@ -100,7 +111,15 @@ export class KubeServer extends GenericServer {
       this.installResource(typedResource(def))
     }
     this.namespaces = this.mux.lookup('', 'v1', 'namespaces')!.store
-    config.admission.push(namespaceLifecycle(() => this.namespaces))
+    // kube-apiserver's default-on mutating plugins, in its order (AllOrderedPlugins).
+    const storeOf = (group: string, resource: string) => (): Store => this.mux.lookup(group, 'v1', resource)!.store
+    config.admission.push(
+      namespaceLifecycle(() => this.namespaces),
+      serviceAccountAdmission(storeOf('', 'serviceaccounts')),
+      priorityAdmission(storeOf('scheduling.k8s.io', 'priorityclasses')),
+      defaultTolerationSecondsAdmission(),
+      defaultStorageClassAdmission(storeOf('storage.k8s.io', 'storageclasses')),
+    )
 
     // /api: the legacy APIVersions, or the core group in aggregated discovery.
     const server = this
@@ -152,6 +171,33 @@ export class KubeServer extends GenericServer {
     this.addPostStartHook('start-root-ca-cert-publisher', async ({ signal }) => {
       await systemNamespacesCreated
       await runRootCAPublisher({ namespaces: this.namespaces, configmaps: store('', 'configmaps'), rootCA: options.rootCA, logger: config.logger }, signal)
+    })
+    // Bootstrap objects: several servers may share one storage, so AlreadyExists is success.
+    const createAll = async (target: Store, objects: readonly KubeObject[]): Promise<void> => {
+      for (const obj of objects) {
+        try {
+          await target.create({ namespace: '' }, structuredClone(obj))
+        } catch (err) {
+          if (!(isStatusError(err) && err.code === 409)) throw err
+        }
+      }
+    }
+    let rbacBootstrapped!: () => void
+    const rbacBootstrapDone = new Promise<void>((resolve) => (rbacBootstrapped = resolve))
+    this.addPostStartHook('rbac/bootstrap-roles', async () => {
+      try {
+        await createAll(store('rbac.authorization.k8s.io', 'clusterroles'), bootstrapClusterRoles)
+        await createAll(store('rbac.authorization.k8s.io', 'clusterrolebindings'), bootstrapClusterRoleBindings)
+      } finally {
+        rbacBootstrapped()
+      }
+    })
+    this.addPostStartHook('scheduling/bootstrap-system-priority-classes', async () => {
+      await createAll(store('scheduling.k8s.io', 'priorityclasses'), bootstrapPriorityClasses)
+    })
+    this.addPostStartHook('start-clusterrole-aggregation-controller', async ({ signal }) => {
+      await rbacBootstrapDone
+      await runClusterRoleAggregation({ clusterroles: store('rbac.authorization.k8s.io', 'clusterroles'), logger: config.logger }, signal)
     })
     this.addPostStartHook('start-namespace-controller', ({ signal }) => {
       void runNamespaceController({ namespaces: this.namespaces, namespacedStores: options.namespacedStores, logger: config.logger }, signal)

@@ -5,8 +5,8 @@
  * names, apiVersion, scope, kind, verbs and categories, in kubectl's order. The expected table
  * follows kube-apiserver 1.32 (pkg/registry/<group>/<resource>/storage: ShortNames(),
  * Categories(), which verbs each REST storage implements; the preferred version per group).
- * Resources a real cluster has beyond those declared here (bindings, componentstatuses, the
- * review APIs, flowcontrol, certificates, csinodes...) are outside the comparison.
+ * Resources a real cluster has beyond those declared here (bindings, componentstatuses,
+ * flowcontrol, certificates, csinodes...) are outside the comparison.
  */
 import { expect } from 'chai'
 import { kubectl } from '../support/kubectl.js'
@@ -40,6 +40,12 @@ const expected: readonly (readonly [string, string, string, string, string, stri
   ['deployments', 'deploy', 'apps/v1', 'true', 'Deployment', all, 'all'],
   ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet', all, 'all'],
   ['statefulsets', 'sts', 'apps/v1', 'true', 'StatefulSet', all, 'all'],
+  ['selfsubjectreviews', '', 'authentication.k8s.io/v1', 'false', 'SelfSubjectReview', 'create', ''],
+  ['tokenreviews', '', 'authentication.k8s.io/v1', 'false', 'TokenReview', 'create', ''],
+  ['localsubjectaccessreviews', '', 'authorization.k8s.io/v1', 'true', 'LocalSubjectAccessReview', 'create', ''],
+  ['selfsubjectaccessreviews', '', 'authorization.k8s.io/v1', 'false', 'SelfSubjectAccessReview', 'create', ''],
+  ['selfsubjectrulesreviews', '', 'authorization.k8s.io/v1', 'false', 'SelfSubjectRulesReview', 'create', ''],
+  ['subjectaccessreviews', '', 'authorization.k8s.io/v1', 'false', 'SubjectAccessReview', 'create', ''],
   ['horizontalpodautoscalers', 'hpa', 'autoscaling/v2', 'true', 'HorizontalPodAutoscaler', all, 'all'],
   ['cronjobs', 'cj', 'batch/v1', 'true', 'CronJob', all, 'all'],
   ['jobs', '', 'batch/v1', 'true', 'Job', all, 'all'],
@@ -112,6 +118,7 @@ describe('kubectl api-resources parity with kube-apiserver 1.32 (kubectl v1.32)'
   it('answers --api-group, --namespaced and -o name as kubectl does on a cluster', async () => {
     expect(await run(['api-resources', '--api-group=autoscaling', '-o', 'name'])).to.equal('horizontalpodautoscalers.autoscaling\n')
     expect(await run(['api-resources', '--api-group=events.k8s.io', '-o', 'name'])).to.equal('events.events.k8s.io\n')
+    expect(await run(['api-resources', '--api-group=authentication.k8s.io', '-o', 'name'])).to.equal('selfsubjectreviews.authentication.k8s.io\ntokenreviews.authentication.k8s.io\n')
     const clusterScoped = (await run(['api-resources', '--namespaced=false', '--api-group=', '-o', 'name'])).split('\n').filter(Boolean)
     expect(clusterScoped).to.include.members(['namespaces', 'nodes', 'persistentvolumes'])
     expect(clusterScoped).to.not.include('pods')

@@ -366,6 +366,25 @@ for (const version of kubectlVersions) {
       }
     })
 
+    it('auth can-i create deployments / auth whoami', async () => {
+      expect(await ok(['auth', 'can-i', 'create', 'deployments'])).to.equal('yes\n')
+      const whoami = await ok(['auth', 'whoami', '-o', 'json'])
+      expect(JSON.parse(whoami).status.userInfo).to.deep.equal({ username: 'system:anonymous', groups: ['system:unauthenticated'] })
+    })
+
+    it('run a pod with fractional requests, then describe it and set its image', async () => {
+      const pod = await ok([
+        'run', 'sized', '--image=nginx:1.27', '--restart=Never', '-o', 'json',
+        '--overrides={"spec":{"containers":[{"name":"sized","image":"nginx:1.27","resources":{"requests":{"cpu":0.5},"limits":{"cpu":"1000m","memory":"2048Mi"}}}]}}',
+      ])
+      expect(JSON.parse(pod).spec.containers[0].resources).to.deep.equal({ requests: { cpu: '500m', memory: '2Gi' }, limits: { cpu: '1', memory: '2Gi' } })
+      const described = await ok(['describe', 'pod', 'sized'])
+      expect(described).to.match(/cpu:\s+500m/)
+      expect(described).to.include('/var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-')
+      expect(await ok(['set', 'image', 'pod/sized', 'sized=nginx:1.28'])).to.equal('pod/sized image updated\n')
+      await ok(['delete', 'pod', 'sized'])
+    })
+
     it('wait --for=delete pod/tmp --timeout=10s after the pod is gone', async () => {
       // The pod no longer exists: kubectl treats NotFound as the condition being met.
       const out = await ok(['wait', '--for=delete', 'pod/tmp', '--timeout=10s'])

@@ -208,6 +208,22 @@ describe('kube bootstrap controller reconciliation', () => {
   })
 })
 
+describe('kube bootstrap options through createServerChain', () => {
+  it('passes advertiseAddress and rootCA to the kube server', async () => {
+    const rootCA = '-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n'
+    const chain = createServerChain({ advertiseAddress: '192.0.2.77', rootCA, bootstrapIntervalMs: 50 })
+    const stop = await chain.prepareRun().start()
+    try {
+      const ep = await request(chain.app).get('/api/v1/namespaces/default/endpoints/kubernetes')
+      expect(ep.body.subsets[0].addresses).to.deep.equal([{ ip: '192.0.2.77' }])
+      const cm = await request(chain.app).get('/api/v1/namespaces/default/configmaps/kube-root-ca.crt')
+      expect(cm.body.data).to.deep.equal({ 'ca.crt': rootCA })
+    } finally {
+      await stop()
+    }
+  })
+})
+
 describe('kube bootstrap with two servers on one storage', () => {
   it('starts both, each tolerating the objects the other made', async () => {
     const storage = memoryStorageFactory()

@@ -90,7 +90,7 @@ describe('rbac and admissionregistration resources', () => {
       expect(agg.body.message).to.equal(
         'ClusterRole.rbac.authorization.k8s.io "agg" is invalid: aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector required if aggregationRule is non-nil',
       )
-      const names = await request(chain.app).post(`${rbac}/clusterroles`).send({ metadata: { name: 'system:auth-delegator' } })
+      const names = await request(chain.app).post(`${rbac}/clusterroles`).send({ metadata: { name: 'system:my-delegator' } })
       expect(names.status).to.equal(201)
     })
 

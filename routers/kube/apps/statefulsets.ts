@@ -10,7 +10,7 @@ import type { FieldError } from '../../../lib/api/field-errors.js'
 import { validateAnnotations, validateLabels } from '../../../lib/api/validation.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import { applyPersistentVolumeClaimDefaults, applyWorkloadTemplateDefaults } from '../core/pod-defaults.js'
+import { applyPersistentVolumeClaimDefaults, applyWorkloadTemplateDefaults, canonicalizeClaimSpecQuantities, decodedKind } from '../core/pod-defaults.js'
 import {
   ageColumn,
   alwaysRestartingTemplate,
@@ -69,6 +69,7 @@ export function applyStatefulSetDefaults(obj: KubeObject): void {
       const ordered: Record<string, unknown> = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', ...rest }
       const metadata = ensureObj(ordered, 'metadata')
       if (metadata && !('creationTimestamp' in metadata)) metadata['creationTimestamp'] = null
+      canonicalizeClaimSpecQuantities(isObj(ordered['spec']) ? ordered['spec'] : undefined, decodedKind(obj, 'StatefulSet'))
       applyPersistentVolumeClaimDefaults(ordered)
       return ordered
     })

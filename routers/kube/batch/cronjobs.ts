@@ -12,7 +12,7 @@ import { ageCell } from '../../../lib/registry/duration.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import { validatePodTemplateSpec } from '../apps/pod-template.js'
 import { ageColumn, formatLabelSelector, keepSpec, keepStatus, nonNegative, semanticEqual } from '../apps/workload.js'
-import { applyPodTemplateSpecDefaults } from '../core/pod-defaults.js'
+import { applyPodTemplateSpecDefaults, decodedKind } from '../core/pod-defaults.js'
 import { defaultPointer, ensureObj, ensureSpec, isObj, objOf, specOf, statusOf, str } from '../json.js'
 import type { Obj } from '../json.js'
 
@@ -27,7 +27,7 @@ export function applyCronJobDefaults(obj: KubeObject): void {
   const jobTemplate = ensureObj(spec, 'jobTemplate')
   const jobSpec = jobTemplate && ensureObj(jobTemplate, 'spec')
   const template = jobSpec && ensureObj(jobSpec, 'template')
-  if (template) applyPodTemplateSpecDefaults(template)
+  if (template) applyPodTemplateSpecDefaults(template, decodedKind(obj, 'CronJob'))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import {
   selectorOf,
   semanticEqual,
 } from '../apps/workload.js'
-import { applyPodTemplateSpecDefaults } from '../core/pod-defaults.js'
+import { applyPodTemplateSpecDefaults, decodedKind } from '../core/pod-defaults.js'
 import type { Obj } from '../json.js'
 import { defaultPointer, defaultString, ensureObj, ensureSpec, isObj, objOf, specOf, statusOf, str } from '../json.js'
 
@@ -36,7 +36,7 @@ const legacyControllerUidLabel = 'controller-uid'
 const legacyJobNameLabel = 'job-name'
 
 /** SetDefaults_Job (JobPodReplacementPolicy is on by default in 1.32), then the template's defaults. */
-export function applyJobSpecDefaults(spec: Obj): void {
+export function applyJobSpecDefaults(spec: Obj, kind: string): void {
   // Both unset: a non-parallel job. Only parallelism unset: one pod at a time.
   if ((spec['completions'] === undefined || spec['completions'] === null) && (spec['parallelism'] === undefined || spec['parallelism'] === null)) {
     spec['completions'] = 1
@@ -54,7 +54,7 @@ export function applyJobSpecDefaults(spec: Obj): void {
   defaultPointer(spec, 'podReplacementPolicy', isObj(podFailurePolicy) ? 'Failed' : 'TerminatingOrFailed')
   defaultPointer(spec, 'manualSelector', false)
   const template = ensureObj(spec, 'template')
-  if (template) applyPodTemplateSpecDefaults(template)
+  if (template) applyPodTemplateSpecDefaults(template, kind)
 }
 
 /** SetObjectDefaults_Job: the spec, and the job's labels taken from the template when it has none. */
@@ -62,7 +62,7 @@ export function applyJobDefaults(obj: KubeObject): void {
   const spec = ensureSpec(obj)
   if (!spec) return
   if (!creating.has(obj)) copyTemplateLabels(obj)
-  applyJobSpecDefaults(spec)
+  applyJobSpecDefaults(spec, decodedKind(obj, 'Job'))
 }
 
 /**

@@ -6,7 +6,10 @@
  * StatefulSets, DaemonSets, Jobs and CronJobs all call into this one module. It works on plain
  * JSON and mutates in place; a field of the wrong type is left for validation to report.
  */
+import * as errors from '../../../lib/api/errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
+
+import { assertQuantities, canonicalizeQuantities, parseQuantity } from './helpers.js'
 
 import { ensureObj, isObj } from '../json.js'
 import type { Obj } from '../json.js'
@@ -190,14 +193,76 @@ export function applyVolumeDefaults(volume: Obj): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// resource.Quantity fields: the JSON decoder parses them, so an unparsable one makes the whole
+// body a 400 and a parsed one is written back in canonical form ("0.5" -> "500m", 2048Mi -> "2Gi").
+// ---------------------------------------------------------------------------------------------
+
+/** A ResourceList (map of quantities) inside a decoded object. */
+function resourceListQuantities(list: unknown, kind: string): void {
+  assertQuantities(kind, [list])
+  canonicalizeQuantities(list)
+}
+
+/** A ResourceRequirements / VolumeResourceRequirements: requests and limits (claims are names). */
+function resourceRequirementsQuantities(resources: Obj | undefined, kind: string): void {
+  if (!resources) return
+  resourceListQuantities(resources['requests'], kind)
+  resourceListQuantities(resources['limits'], kind)
+}
+
+/** A single Quantity field (emptyDir.sizeLimit); null stays null (a nil pointer). */
+function singleQuantity(holder: Obj | undefined, key: string, kind: string): void {
+  if (!holder || holder[key] === undefined || holder[key] === null) return
+  const q = parseQuantity(holder[key])
+  if (typeof q === 'string') throw errors.badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: ${q}`)
+  holder[key] = q.text
+}
+
+/** The quantities of a PersistentVolumeClaimSpec (claim templates, ephemeral volumes). */
+export function canonicalizeClaimSpecQuantities(spec: Obj | undefined, kind: string): void {
+  if (spec) resourceRequirementsQuantities(objAt(spec, 'resources'), kind)
+}
+
+/**
+ * Every resource.Quantity of a PodSpec, as the decoder of `kind` sees them: container, init and
+ * ephemeral container resources, pod overhead, pod-level resources, emptyDir size limits and
+ * ephemeral volume claim templates. Throws kube's 400 for the first unparsable one.
+ */
+export function canonicalizePodSpecQuantities(spec: Obj, kind: string): void {
+  for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
+    for (const container of mapsAt(spec, key)) resourceRequirementsQuantities(objAt(container, 'resources'), kind)
+  }
+  resourceListQuantities(spec['overhead'], kind)
+  resourceRequirementsQuantities(objAt(spec, 'resources'), kind)
+  for (const volume of mapsAt(spec, 'volumes')) {
+    singleQuantity(objAt(volume, 'emptyDir'), 'sizeLimit', kind)
+    const claimTemplate = objAt(volume, 'ephemeral') && objAt(objAt(volume, 'ephemeral')!, 'volumeClaimTemplate')
+    canonicalizeClaimSpecQuantities(claimTemplate && objAt(claimTemplate, 'spec'), kind)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Pod specs and templates
 // ---------------------------------------------------------------------------------------------
 
-/** SetDefaults_PodSpec plus what the generated defaulters do for its volumes and containers. */
-export function applyPodSpecDefaults(spec: Obj): void {
+/**
+ * SetDefaults_PodSpec plus what the generated defaulters do for its volumes and containers, after
+ * the decoder's quantity parsing (`kind` is the decoded kind, for its error message).
+ */
+export function applyPodSpecDefaults(spec: Obj, kind: string): void {
+  canonicalizePodSpecQuantities(spec, kind)
   for (const volume of mapsAt(spec, 'volumes')) applyVolumeDefaults(volume)
   for (const key of ['initContainers', 'containers', 'ephemeralContainers']) {
     for (const container of mapsAt(spec, key)) applyContainerDefaults(container)
+  }
+  // The v1 conversion: serviceAccountName falls back to the deprecated serviceAccount, which is
+  // always written back as a copy of serviceAccountName (and left out when that is empty).
+  const serviceAccountName = typeof spec['serviceAccountName'] === 'string' && spec['serviceAccountName'] ? spec['serviceAccountName'] : spec['serviceAccount']
+  if (typeof serviceAccountName === 'string' && serviceAccountName !== '') {
+    spec['serviceAccountName'] = serviceAccountName
+    spec['serviceAccount'] = serviceAccountName
+  } else if (spec['serviceAccount'] === '' || spec['serviceAccount'] === null) {
+    delete spec['serviceAccount']
   }
   // Added in PodSpec's field order, which is the order Go writes them in.
   defaultString(spec, 'restartPolicy', 'Always')
@@ -211,18 +276,23 @@ export function applyPodSpecDefaults(spec: Obj): void {
  * A PodTemplateSpec as embedded in workloads. Its ObjectMeta is a non-pointer struct whose zero
  * creationTimestamp Go writes as null, so templates read back with `creationTimestamp: null`.
  */
-export function applyPodTemplateSpecDefaults(template: Obj): void {
+export function applyPodTemplateSpecDefaults(template: Obj, kind: string): void {
   const metadata = ensureObj(template, 'metadata')
   if (metadata && !('creationTimestamp' in metadata)) metadata['creationTimestamp'] = null
   const spec = ensureObj(template, 'spec')
-  if (spec) applyPodSpecDefaults(spec)
+  if (spec) applyPodSpecDefaults(spec, kind)
+}
+
+/** The kind the decoder handled, for its error messages: the object's own, else `fallback`. */
+export function decodedKind(obj: Obj, fallback: string): string {
+  return typeof obj['kind'] === 'string' && obj['kind'] !== '' ? obj['kind'] : fallback
 }
 
 /** The pod template of a workload at obj.spec.template, defaulted; no-op when malformed. */
 export function applyWorkloadTemplateDefaults(obj: KubeObject): void {
   const spec = isObj(obj['spec']) ? obj['spec'] : undefined
   const template = spec && ensureObj(spec, 'template')
-  if (template) applyPodTemplateSpecDefaults(template)
+  if (template) applyPodTemplateSpecDefaults(template, decodedKind(obj, 'Pod'))
 }
 
 /**
@@ -232,7 +302,7 @@ export function applyWorkloadTemplateDefaults(obj: KubeObject): void {
 export function applyPodDefaults(pod: KubeObject): void {
   const spec = ensureObj(pod, 'spec')
   if (!spec) return
-  applyPodSpecDefaults(spec)
+  applyPodSpecDefaults(spec, decodedKind(pod, 'Pod'))
   for (const key of ['containers', 'initContainers']) {
     for (const container of mapsAt(spec, key)) {
       const resources = objAt(container, 'resources')

@@ -9,7 +9,7 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import { validatePodTemplateSpec } from '../apps/pod-template.js'
 import { formatLabels, jsonEqual } from './helpers.js'
-import { applyPodTemplateSpecDefaults } from './pod-defaults.js'
+import { applyPodTemplateSpecDefaults, decodedKind } from './pod-defaults.js'
 import { ensureMap, listOf, mapOf, strOf } from '../json.js'
 
 function containers(obj: KubeObject): unknown[] {
@@ -32,7 +32,7 @@ export const podtemplates: ResourceDefinition = {
   ],
   strategy: {
     // template is a non-pointer struct: a PodTemplate always has one.
-    applyDefaults: (obj) => applyPodTemplateSpecDefaults(ensureMap(obj, 'template')),
+    applyDefaults: (obj) => applyPodTemplateSpecDefaults(ensureMap(obj, 'template'), decodedKind(obj, 'PodTemplate')),
     validate: (_ctx, obj) => validatePodTemplateSpec(obj['template'], 'template'),
     validateUpdate: (_ctx, obj) => validatePodTemplateSpec(obj['template'], 'template'),
     // Any change to the template is a new generation.

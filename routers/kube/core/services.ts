@@ -14,7 +14,7 @@
 import * as field from '../../../lib/api/field-errors.js'
 import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
-import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, validateImmutableField, validateLabels } from '../../../lib/api/validation.js'
+import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isValidPortNum, validateImmutableField, validateLabels } from '../../../lib/api/validation.js'
 import type { ResourceHandler, ResourceHandlers } from '../../../lib/endpoints/installer.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import type { Store } from '../../../lib/registry/store.js'
@@ -115,6 +115,9 @@ export class ServiceAllocator {
       const nodePort = isObj(port) ? port['nodePort'] : undefined
       if (typeof nodePort === 'number') this.ports.set(`${strOf(port, 'protocol') || 'TCP'}/${nodePort}`, owner)
     }
+    // The health check node port comes from the same TCP node port range.
+    const hc = spec['healthCheckNodePort']
+    if (typeof hc === 'number' && hc !== 0) this.ports.set(`TCP/${hc}`, owner)
   }
 
   inRange(n: number): boolean {
@@ -182,6 +185,21 @@ function needsClusterIP(spec: Obj): boolean {
   return strOf(spec, 'type') !== 'ExternalName'
 }
 
+/** apiservice.ExternallyAccessible: where externalTrafficPolicy means something. */
+function externallyAccessible(spec: Obj): boolean {
+  const t = strOf(spec, 'type') || 'ClusterIP'
+  return t === 'NodePort' || t === 'LoadBalancer' || (t === 'ClusterIP' && listOf(spec, 'externalIPs').length > 0)
+}
+
+/** apiservice.NeedsHealthCheck: a LoadBalancer that keeps traffic on the local node. */
+function needsHealthCheck(spec: Obj): boolean {
+  return strOf(spec, 'type') === 'LoadBalancer' && strOf(spec, 'externalTrafficPolicy') === 'Local'
+}
+
+function healthCheckNodePort(spec: Obj): number {
+  return typeof spec['healthCheckNodePort'] === 'number' ? spec['healthCheckNodePort'] : 0
+}
+
 function needsNodePorts(spec: Obj): boolean {
   const t = strOf(spec, 'type')
   return t === 'NodePort' || (t === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] !== false)
@@ -198,7 +216,7 @@ export function applyServiceDefaults(obj: KubeObject): void {
     if (port['targetPort'] === undefined || port['targetPort'] === null || port['targetPort'] === 0 || port['targetPort'] === '') port['targetPort'] = port['port']
   }
   const type = strOf(spec, 'type')
-  if ((type === 'NodePort' || type === 'LoadBalancer') && !spec['externalTrafficPolicy']) spec['externalTrafficPolicy'] = 'Cluster'
+  if (externallyAccessible(spec) && !spec['externalTrafficPolicy']) spec['externalTrafficPolicy'] = 'Cluster'
   if (type !== 'ExternalName' && !spec['internalTrafficPolicy']) spec['internalTrafficPolicy'] = 'Cluster'
   if (type === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] === undefined) spec['allocateLoadBalancerNodePorts'] = true
   // clusterIPs mirrors clusterIP (the REST layer's normalizeClusterIPs).
@@ -260,6 +278,7 @@ function validateService(obj: KubeObject, allocator: ServiceAllocator): FieldErr
     }
   })
   errs.push(...validateLabels(mapOf(spec, 'selector') as Record<string, string>, 'spec.selector'))
+  errs.push(...validateExternalTrafficPolicy(spec, obj, allocator))
   const clusterIPs = listOf(spec, 'clusterIPs').map(String)
   if (clusterIP && clusterIPs.length > 0 && clusterIPs[0] !== clusterIP) {
     errs.push(field.invalid('spec.clusterIPs', clusterIPs, 'element [0] must match `spec.clusterIP`'))
@@ -272,6 +291,38 @@ function validateService(obj: KubeObject, allocator: ServiceAllocator): FieldErr
       if (problem) {
         errs.push(invalidGo('spec.clusterIPs', clusterIPs, `[]string{${clusterIPs.map((ip) => JSON.stringify(ip)).join(', ')}}`, `failed to allocate IP ${clusterIP}: ${problem}`))
       }
+    }
+  }
+  return errs
+}
+
+const externalTrafficPolicies = ['Cluster', 'Local']
+
+/**
+ * validateServiceExternalTrafficPolicy: the policy only on externally-accessible services, and a
+ * health check node port only on a LoadBalancer with policy Local (one left at 0 there is
+ * allocated after validation, where kube allocates it before).
+ */
+function validateExternalTrafficPolicy(spec: Obj, obj: KubeObject, allocator: ServiceAllocator): FieldError[] {
+  const errs: FieldError[] = []
+  const policy = spec['externalTrafficPolicy']
+  const set = policy !== undefined && policy !== null && policy !== ''
+  if (!externallyAccessible(spec)) {
+    if (set) errs.push(field.invalid('spec.externalTrafficPolicy', policy, 'may only be set for externally-accessible services'))
+  } else if (!set) {
+    errs.push(field.required('spec.externalTrafficPolicy', ''))
+  } else if (!externalTrafficPolicies.includes(String(policy))) {
+    errs.push(field.notSupported('spec.externalTrafficPolicy', policy, externalTrafficPolicies))
+  }
+  const hc = healthCheckNodePort(spec)
+  if (!needsHealthCheck(spec)) {
+    if (hc !== 0) errs.push(field.invalid('spec.healthCheckNodePort', hc, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"))
+  } else if (hc !== 0) {
+    const msgs = isValidPortNum(hc)
+    for (const msg of msgs) errs.push(field.invalid('spec.healthCheckNodePort', hc, msg))
+    if (msgs.length === 0) {
+      const problem = allocator.portProblem('TCP', hc, ownerOf(obj))
+      if (problem) errs.push(field.invalid('spec.healthCheckNodePort', hc, problem))
     }
   }
   return errs
@@ -318,6 +369,30 @@ function carryAllocations(obj: KubeObject, old: KubeObject): void {
     // Leaving the ClusterIP types releases the IP and the IP family fields (dropTypeDependentFields).
     for (const k of ['clusterIP', 'clusterIPs', 'ipFamilies', 'ipFamilyPolicy', 'internalTrafficPolicy']) if (jsonEqual(spec[k], oldSpec[k])) delete spec[k]
   }
+  // A LoadBalancer with policy Local keeps its health check node port when the update omits it.
+  if (needsHealthCheck(oldSpec) && needsHealthCheck(spec) && healthCheckNodePort(spec) === 0 && healthCheckNodePort(oldSpec) !== 0) {
+    spec['healthCheckNodePort'] = oldSpec['healthCheckNodePort']
+  }
+  dropTypeDependentFields(spec, oldSpec)
+}
+
+/**
+ * dropTypeDependentFields (pkg/registry/core/service/storage): fields that no longer apply after a
+ * type change, and that the update left as they were (so the server, not the user, set them), are
+ * wiped: the health check node port, allocateLoadBalancerNodePorts, loadBalancerClass and the
+ * external traffic policy. Node ports are dropped above.
+ */
+function dropTypeDependentFields(spec: Obj, oldSpec: Obj): void {
+  if (needsHealthCheck(oldSpec) && !needsHealthCheck(spec) && spec['healthCheckNodePort'] === oldSpec['healthCheckNodePort']) delete spec['healthCheckNodePort']
+  const wasLB = strOf(oldSpec, 'type') === 'LoadBalancer'
+  const isLB = strOf(spec, 'type') === 'LoadBalancer'
+  if (wasLB && !isLB) {
+    const now = spec['allocateLoadBalancerNodePorts']
+    const before = oldSpec['allocateLoadBalancerNodePorts']
+    if (typeof now === 'boolean' && typeof before === 'boolean' && now === before) delete spec['allocateLoadBalancerNodePorts']
+    if (jsonEqual(spec['loadBalancerClass'], oldSpec['loadBalancerClass'])) delete spec['loadBalancerClass']
+  }
+  if (externallyAccessible(oldSpec) && !externallyAccessible(spec) && spec['externalTrafficPolicy'] === oldSpec['externalTrafficPolicy']) delete spec['externalTrafficPolicy']
 }
 
 /** Reserves what the object asks for and allocates what it lacks; validation found it possible. */
@@ -340,6 +415,12 @@ function allocate(obj: KubeObject, allocator: ServiceAllocator): void {
       if (typeof port['nodePort'] === 'number' && port['nodePort'] !== 0) allocator.reservePort(protocol, port['nodePort'], owner)
       else port['nodePort'] = allocator.allocatePort(protocol, owner)
     }
+  }
+  // allocHealthCheckNodePort: a LoadBalancer with policy Local gets one from the node port range.
+  if (needsHealthCheck(spec)) {
+    const hc = healthCheckNodePort(spec)
+    if (hc !== 0) allocator.reservePort('TCP', hc, owner)
+    else spec['healthCheckNodePort'] = allocator.allocatePort('TCP', owner)
   }
 }
 
@@ -422,6 +503,8 @@ export function createServices(opts: ServiceAllocatorOptions = {}): ResourceDefi
       prepareForUpdate(_ctx, obj, old) {
         keepOldStatus(obj, old)
         carryAllocations(obj, old)
+        // A Service that stops being a LoadBalancer loses the load balancer status with it.
+        if (strOf(specOf(old), 'type') === 'LoadBalancer' && strOf(specOf(obj), 'type') !== 'LoadBalancer' && isObj(obj['status'])) obj['status']['loadBalancer'] = {}
       },
       prepareForSubresourceUpdate(sub, _ctx, obj, old) {
         if (sub === 'status') keepAllButStatus(obj, old)
