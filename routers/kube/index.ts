@@ -27,6 +27,7 @@ import { miscResources } from './misc/index.js'
 import { networkingResources } from './networking/index.js'
 import { policyResources } from './policy/index.js'
 import { rbacResources } from './rbac/index.js'
+import { withKubeStorageLayout } from './storage-layout.js'
 import { typedResource } from './typed.js'
 import { defaultStorageClassAdmission } from './admission/default-storage-class.js'
 import { defaultTolerationSecondsAdmission } from './admission/default-toleration-seconds.js'
@@ -108,7 +109,7 @@ export class KubeServer extends GenericServer {
       // The Service IP/port allocator is state of one server: never shared by chains in a process.
       const def = shared === services ? (ownServices = createServices()) : shared
       // Built-in kinds are typed: unknown fields are checked and strategic merge patch applies.
-      this.installResource(typedResource(def))
+      this.installResource(typedResource(withKubeStorageLayout(def)))
     }
     this.namespaces = this.mux.lookup('', 'v1', 'namespaces')!.store
     // kube-apiserver's default-on mutating plugins, in its order (AllOrderedPlugins).
