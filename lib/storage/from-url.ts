@@ -34,6 +34,15 @@ export function storageFactoryFromURL(url: string, opts: StorageURLOptions = {})
       if (!/^[^/,\s]+:\d+$/.test(hostPort)) throw new Error(`invalid --storage ${JSON.stringify(url)}: ${JSON.stringify(hostPort)} is not host:port; accepted: ${storageURLForms}`)
       return `${scheme}://${hostPort}`
     })
+    // The etcd3 client needs the CA for any TLS; a client certificate without its key (or the
+    // reverse) would only fail at the first request, so both are refused at start-up.
+    if ((opts.etcdCertFile !== undefined || opts.etcdKeyFile !== undefined) && opts.etcdCAFile === undefined) {
+      throw new Error('invalid etcd TLS options: --etcd-cert and --etcd-key need --etcd-cafile')
+    }
+    if ((opts.etcdCertFile === undefined) !== (opts.etcdKeyFile === undefined)) {
+      throw new Error('invalid etcd TLS options: --etcd-cert and --etcd-key go together')
+    }
+    if (scheme === 'https' && opts.etcdCAFile === undefined) throw new Error(`invalid --storage ${JSON.stringify(url)}: etcds:// needs --etcd-cafile`)
     const read = (file: string | undefined): string | undefined => (file === undefined ? undefined : readFileSync(file, 'utf8'))
     return etcdStorageFactory({ endpoints, ca: read(opts.etcdCAFile), cert: read(opts.etcdCertFile), key: read(opts.etcdKeyFile) })
   }
