@@ -8,7 +8,7 @@
  * creating a CRD and a custom resource with KubernetesObjectApi and following it with an
  * informer. The shared test data is read in place; those tests skip where it is absent.
  */
-import { existsSync, readdirSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,11 +20,10 @@ import { EventLog, within } from '../support/client-node.js'
 import { kubectl, kubectlVersions } from '../support/kubectl.js'
 import type { KubectlResult, KubectlVersion } from '../support/kubectl.js'
 import { startServer } from '../support/server.js'
+import { sharedTestdata, skipWithoutSharedTestdata } from '../support/testdata.js'
 import type { StartedServer } from '../support/server.js'
 
-const testdata = '/work/shared/testdata'
-const sharedDir = existsSync(join(testdata, 'crds')) ? testdata : join(process.cwd(), '../shared/testdata')
-const haveShared = existsSync(join(sharedDir, 'crds'))
+const sharedDir = sharedTestdata
 
 function ok(r: KubectlResult): string {
   expect(r.code, `kubectl failed: ${r.stderr}`).to.equal(0)
@@ -101,10 +100,7 @@ describe('e2e: CustomResourceDefinitions', function () {
 
   describe('real CRDs from ../shared/testdata', () => {
     before(function () {
-      if (!haveShared) {
-        console.log(`    (skipped: ${sharedDir} is absent; the shared CRD test data is not part of the repository)`)
-        this.skip()
-      }
+      skipWithoutSharedTestdata(this)
     })
 
     it('creates every CRD and waits until each is Established', async () => {

@@ -1,13 +1,14 @@
 // CEL validation rules of CRD schemas (x-kubernetes-validations): compile errors with kube's paths
 // and messages, rule evaluation with self/oldSelf, messages, reasons and fieldPaths, the Kubernetes
 // CEL library, and the real CRDs of ../shared/testdata.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'chai'
 import { before, describe, it } from 'mocha'
 import { parseAllDocuments } from 'yaml'
 import { aggregateMessage, fieldErrorMessage } from '../../lib/api/field-errors.js'
 import { compileValidationRules } from '../../routers/extensions/cel/index.js'
+import { sharedTestdata, skipWithoutSharedTestdata } from '../support/testdata.js'
 
 type Schema = Record<string, unknown>
 const root = 'spec.versions[0].schema.openAPIV3Schema'
@@ -348,9 +349,9 @@ describe('CEL validation rules', () => {
   })
 
   describe('the CRDs of ../shared/testdata', function () {
-    const testdata = join(process.cwd(), '..', 'shared', 'testdata')
+    const testdata = sharedTestdata
     before(function () {
-      if (!existsSync(testdata)) this.skip()
+      skipWithoutSharedTestdata(this)
     })
 
     const loadYaml = (file: string): Schema[] =>
@@ -369,7 +370,7 @@ describe('CEL validation rules', () => {
     }
 
     it('every CRD with x-kubernetes-validations compiles without errors', function () {
-      if (!existsSync(testdata)) this.skip()
+      skipWithoutSharedTestdata(this)
       let withRules = 0
       for (const crd of crds()) {
         versions(crd).forEach((v, i) => {
@@ -399,7 +400,7 @@ describe('CEL validation rules', () => {
     }
 
     it('the example custom resources pass their CRD rules on create and on an unchanged update', function () {
-      if (!existsSync(testdata)) this.skip()
+      skipWithoutSharedTestdata(this)
       const byKind = new Map<string, Schema>()
       for (const crd of crds()) {
         const spec = crd.spec as { group: string; names: { kind: string } }
@@ -425,7 +426,7 @@ describe('CEL validation rules', () => {
     })
 
     it('a gateway-api rule rejects a broken HTTPRoute with its message', function () {
-      if (!existsSync(testdata)) this.skip()
+      skipWithoutSharedTestdata(this)
       const crd = crds().find((c) => (c.metadata as Schema).name === 'httproutes.gateway.networking.k8s.io')!
       const v1 = versions(crd).find((v) => v.name === 'v1')!
       const compiled = compileValidationRules(v1.schema, 'spec.versions[0].schema.openAPIV3Schema')

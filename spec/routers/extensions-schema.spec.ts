@@ -2,13 +2,14 @@
 // pass and the validation, defaulting and pruning of custom resources, with kube-apiserver's exact
 // paths and messages (cases after apiextensions-apiserver's own tests), plus the real CRDs and
 // examples in ../shared/testdata.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { expect } from 'chai'
 import { before, describe, it } from 'mocha'
 import { parseAllDocuments } from 'yaml'
 import { fieldErrorMessage } from '../../lib/api/field-errors.js'
 import type { JSONSchemaProps } from '../../routers/extensions/schema/index.js'
 import { compileSchema, validateStatusSubresourceRoot, validateStructuralSchema } from '../../routers/extensions/schema/index.js'
+import { sharedTestdata, skipWithoutSharedTestdata } from '../support/testdata.js'
 
 const P = 'spec.versions[0].schema.openAPIV3Schema'
 
@@ -526,7 +527,7 @@ describe('custom resource pruning (compileSchema().prune)', () => {
   })
 })
 
-const testdata = '/work/shared/testdata'
+const testdata = sharedTestdata
 
 interface Crd {
   spec: { group: string; names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: JSONSchemaProps } }[] }
@@ -545,10 +546,7 @@ function crdFiles(): string[] {
 
 describe('real CRDs from ../shared/testdata', function () {
   before(function () {
-    if (!existsSync(`${testdata}/crds`)) {
-      console.log(`    skipped: ${testdata} is absent`)
-      this.skip()
-    }
+    skipWithoutSharedTestdata(this)
   })
 
   it('every CRD version schema is structural and compiles', function () {
