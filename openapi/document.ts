@@ -95,6 +95,12 @@ export class OpenAPIRegistry {
   private readonly v3Cache = new Map<string, { document: OpenAPIV3Document; serialized: SerializedDocument }>()
   private v2Cache: { document: OpenAPIV2Document; serialized: SerializedDocument } | undefined
   private changes = 0
+  /**
+   * Pre-built documents of group-versions served elsewhere (an aggregated API server's own
+   * /openapi/v3 document, and the part of its /openapi/v2 that is about that group-version). They
+   * replace whatever the registry would build from its definitions for that path.
+   */
+  private readonly external = new Map<string, { v3: OpenAPIV3Document; v2?: OpenAPIV2Document }>()
 
   constructor(options: OpenAPIRegistryOptions = {}) {
     this.title = options.title ?? 'Kubernetes'
@@ -146,9 +152,28 @@ export class OpenAPIRegistry {
     return true
   }
 
+  /**
+   * Serves a pre-built document for group/version (kube-aggregator's UpdateAPIService for a remote
+   * APIService): v3 is served as it is, v2 (its paths and definitions) goes into /openapi/v2 in
+   * place of a conversion of v3. Replaces any earlier external document of that group-version.
+   */
+  setExternalGroupVersion(group: string, version: string, documents: { v3: OpenAPIV3Document; v2?: OpenAPIV2Document }): void {
+    const path = groupVersionPath(group, version)
+    this.external.set(path, documents)
+    this.invalidate(path)
+  }
+
+  /** Stops serving the external document of group/version (the APIService went away). */
+  removeExternalGroupVersion(group: string, version: string): boolean {
+    const path = groupVersionPath(group, version)
+    if (!this.external.delete(path)) return false
+    this.invalidate(path)
+    return true
+  }
+
   /** The document paths served under /openapi/v3/, sorted: ["api/v1", "apis/apps/v1", ...]. */
   groupVersionPaths(): string[] {
-    return [...this.groupVersions.keys()].sort()
+    return [...new Set([...this.groupVersions.keys(), ...this.external.keys()])].sort()
   }
 
   /** The definitions of one group-version path, in registration order. */
@@ -193,8 +218,9 @@ export class OpenAPIRegistry {
     const cached = this.v3Cache.get(gvPath)
     if (cached) return cached
     const resources = this.groupVersions.get(gvPath)
-    if (!resources) return undefined
-    const document = buildV3Document([...resources.values()], { title: this.title, version: this.version }, this.patchTypes)
+    const external = this.external.get(gvPath)?.v3
+    if (!resources && !external) return undefined
+    const document = external ?? buildV3Document([...resources!.values()], { title: this.title, version: this.version }, this.patchTypes)
     const entry = { document, serialized: serializeDocument(document) }
     this.v3Cache.set(gvPath, entry)
     return entry
@@ -202,8 +228,10 @@ export class OpenAPIRegistry {
 
   private v2Entry(): { document: OpenAPIV2Document; serialized: SerializedDocument } {
     if (this.v2Cache) return this.v2Cache
-    const documents = this.groupVersionPaths().map((gvPath) => this.v3Document(gvPath) as OpenAPIV3Document)
-    const document = buildV2Document(documents, { title: this.title, version: this.version })
+    const paths = this.groupVersionPaths()
+    const documents = paths.filter((p) => !this.external.get(p)?.v2).map((gvPath) => this.v3Document(gvPath) as OpenAPIV3Document)
+    const v2Documents = paths.flatMap((p) => this.external.get(p)?.v2 ?? [])
+    const document = buildV2Document(documents, { title: this.title, version: this.version }, v2Documents)
     this.v2Cache = { document, serialized: serializeDocument(document) }
     return this.v2Cache
   }
@@ -741,7 +769,7 @@ const v2Scalars: Record<string, OpenAPISchema> = {
   [quantitySchemaName]: { type: 'string' },
 }
 
-function buildV2Document(documents: OpenAPIV3Document[], info: { title: string; version: string }): OpenAPIV2Document {
+function buildV2Document(documents: OpenAPIV3Document[], info: { title: string; version: string }, v2Documents: OpenAPIV2Document[] = []): OpenAPIV2Document {
   const paths: Record<string, OpenAPIObject> = {}
   const definitions: Record<string, OpenAPISchema> = {}
   for (const doc of documents) {
@@ -750,6 +778,16 @@ function buildV2Document(documents: OpenAPIV3Document[], info: { title: string; 
       const converted = v2Schema(name, schema)
       const existing = definitions[name]
       definitions[name] = existing ? mergeGVKs(existing, converted) : converted
+    }
+  }
+  // Swagger 2.0 documents of other servers, merged as kube-aggregator merges them: their paths
+  // are their own; a definition both sides have (the shared meta/v1 types) keeps ours, with the
+  // group-version-kinds of both.
+  for (const doc of v2Documents) {
+    for (const [path, item] of Object.entries(doc.paths ?? {})) paths[path] ??= item as OpenAPIObject
+    for (const [name, schema] of Object.entries(doc.definitions ?? {})) {
+      const existing = definitions[name]
+      definitions[name] = existing ? mergeGVKs(existing, schema as OpenAPISchema) : (schema as OpenAPISchema)
     }
   }
   const sortedPaths: Record<string, OpenAPIObject> = {}

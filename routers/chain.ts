@@ -120,6 +120,8 @@ export function createServerChain(config: ServerChainConfig = {}): ServerChain {
         openapi.removeGroupVersion(group, version)
         for (const def of defs ?? []) openapi.addResource(def)
       })
+      // ...and their servers' own documents, once fetched, replace the schemas built from discovery.
+      aggregator.onRemoteOpenAPIChange((g, v, docs) => void (docs ? openapi.setExternalGroupVersion(g, v, docs) : openapi.removeExternalGroupVersion(g, v)))
       let stopFn: (() => Promise<void>) | undefined
       const start = async (): Promise<() => Promise<void>> => {
         if (stopFn) return stopFn

@@ -6,7 +6,8 @@
  * wanted) and gets Passed, or the reason of the first failed check (ServiceNotFound,
  * ServicePortError, EndpointsNotFound, MissingEndpoints, FailedDiscoveryCheck, ...). The status is
  * written only when the condition changed, with lastTransitionTime moving only when the status
- * did. A successful probe also refreshes the remote group-version's discovery.
+ * did. A successful probe also refreshes the remote group-version's discovery and its OpenAPI
+ * documents (fetched again only when the remote /openapi/v3 index names a new hash).
  */
 import type { Agent } from 'node:https'
 import * as errors from '../../lib/api/errors.js'
@@ -17,6 +18,8 @@ import type { APIServiceCondition, APIServiceView } from './apiservices.js'
 import { apiregistrationGroup, availableCondition } from './apiservices.js'
 import type { APIServiceWatcher } from './apiservice-watcher.js'
 import { fetchRemoteResources, remoteGet } from './remote-discovery.js'
+import { fetchRemoteOpenAPI } from './remote-openapi.js'
+import type { RemoteOpenAPI } from './remote-openapi.js'
 import { ResolveError } from './service-resolver.js'
 import type { ServiceResolver } from './service-resolver.js'
 
@@ -30,6 +33,9 @@ export interface RemoteDiscoveryEntry {
 }
 
 export type RemoteResourcesListener = (group: string, version: string, resources: ResourceDefinition[] | undefined) => void
+
+/** Told when a remote group-version's OpenAPI documents change, or go away (undefined). */
+export type RemoteOpenAPIListener = (group: string, version: string, documents: RemoteOpenAPI | undefined) => void
 
 export interface AvailabilityControllerOptions {
   store: Store
@@ -53,6 +59,21 @@ export class AvailabilityController {
   /** Discovery of remote group-versions, by APIService name. */
   readonly discovery = new Map<string, RemoteDiscoveryEntry>()
   private readonly listeners: RemoteResourcesListener[] = []
+  /** The OpenAPI of remote group-versions, by APIService name. */
+  readonly openapi = new Map<string, RemoteOpenAPI>()
+  private readonly openapiListeners: RemoteOpenAPIListener[] = []
+
+  onRemoteOpenAPIChange(listener: RemoteOpenAPIListener): void {
+    this.openapiListeners.push(listener)
+  }
+
+  private setOpenAPI(view: Pick<APIServiceView, 'name' | 'group' | 'version'>, documents: RemoteOpenAPI | undefined): void {
+    const before = this.openapi.get(view.name)
+    if (before === documents) return
+    if (documents) this.openapi.set(view.name, documents)
+    else this.openapi.delete(view.name)
+    for (const l of this.openapiListeners) l(view.group, view.version, documents)
+  }
 
   /** Told when a remote group-version's resources change or go away (undefined). */
   onRemoteResourcesChange(listener: RemoteResourcesListener): void {
@@ -125,9 +146,13 @@ export class AvailabilityController {
     if (!view) {
       const [version = '', ...rest] = name.split('.')
       this.setResources({ name, group: rest.join('.'), version } as APIServiceView, undefined)
+      this.setOpenAPI({ name, group: rest.join('.'), version }, undefined)
       return
     }
-    if (!view.service) this.setResources(view, undefined)
+    if (!view.service) {
+      this.setResources(view, undefined)
+      this.setOpenAPI(view, undefined)
+    }
     const condition = await this.probe(view)
     if (condition.status !== 'True' || !view.service) {
       const entry = this.discovery.get(name)
@@ -165,6 +190,13 @@ export class AvailabilityController {
       this.opts.logger.warn({ err, apiservice: view.name }, 'remote discovery unreadable')
       const entry = this.discovery.get(view.name)
       if (entry) entry.stale = true
+    }
+    // Refreshed with every passing probe; an unavailable server keeps its last documents, as its
+    // group stays in discovery, until the APIService goes away.
+    try {
+      this.setOpenAPI(view, await fetchRemoteOpenAPI(agent, target, view.group, view.version, this.openapi.get(view.name)))
+    } catch (err) {
+      this.opts.logger.warn({ err, apiservice: view.name }, 'remote OpenAPI unreadable')
     }
     return { type: 'Available', status: 'True', reason: 'Passed', message: 'all checks passed' }
   }

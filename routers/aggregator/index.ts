@@ -26,7 +26,7 @@ import type { APIServiceView } from './apiservices.js'
 import { APIServiceWatcher } from './apiservice-watcher.js'
 import { AutoregisterController } from './autoregister.js'
 import { AvailabilityController } from './availability-controller.js'
-import type { RemoteResourcesListener } from './availability-controller.js'
+import type { RemoteOpenAPIListener, RemoteResourcesListener } from './availability-controller.js'
 import { RemoteProxy, requestUser, writePlainError } from './proxy.js'
 import { ServiceResolver } from './service-resolver.js'
 import type { ResolvedEndpoint, StoreLookup } from './service-resolver.js'
@@ -35,7 +35,8 @@ export { apiservices, automanagedLabel } from './apiservices.js'
 export type { StoreLookup } from './service-resolver.js'
 export { setAuthProxyHeaders, requestUser } from './proxy.js'
 export { desiredAPIService } from './autoregister.js'
-export type { RemoteResourcesListener } from './availability-controller.js'
+export type { RemoteOpenAPIListener, RemoteResourcesListener } from './availability-controller.js'
+export type { RemoteOpenAPI } from './remote-openapi.js'
 
 export interface AggregatorOptions {
   /**
@@ -133,6 +134,14 @@ export class AggregatorServer extends GenericServer implements LocalGroupVersion
    */
   onRemoteResourcesChange(listener: RemoteResourcesListener): void {
     this.availability.onRemoteResourcesChange(listener)
+  }
+
+  /**
+   * Follows the OpenAPI documents of remote group-versions as their servers publish them in
+   * /openapi/v3 (and /openapi/v2), for the aggregator's OpenAPI service (routers/chain.ts).
+   */
+  onRemoteOpenAPIChange(listener: RemoteOpenAPIListener): void {
+    this.availability.onRemoteOpenAPIChange(listener)
   }
 
   /** LocalGroupVersionRegistration: reconciles automanaged APIServices with what is served now. */

@@ -10,7 +10,7 @@
 import { Agent } from 'node:https'
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http'
 import type { Request, Response } from 'express'
-import { createProxyMiddleware } from 'http-proxy-middleware'
+import { createProxyMiddleware, proxyEventsPlugin } from 'http-proxy-middleware'
 import type { RequestHandler } from 'http-proxy-middleware'
 import type { RequestContext } from '../../lib/registry/strategy.js'
 import type { APIServiceView } from './apiservices.js'
@@ -90,6 +90,11 @@ export class RemoteProxy {
       secure: !view.insecureSkipTLSVerify,
       // Long watches must not be cut by the proxy; the chain's own timeout covers short requests.
       proxyTimeout: 0,
+      // Only the plugin that calls `on` below: the default logger plugin builds a URL and a log
+      // line per proxied response (for a no-op logger), the debug plugin adds listeners to every
+      // socket per request, and errors are answered by `on.error`. Both cost CPU on every request.
+      ejectPlugins: true,
+      plugins: [proxyEventsPlugin],
       router: (req) => {
         const t = (req as ProxiedRequest)[targetKey]!
         return `https://${hostForURL(t.host)}:${t.port}`
@@ -106,6 +111,12 @@ export class RemoteProxy {
             proxyReq.removeHeader('Transfer-Encoding')
             if (r.body.length > 0) proxyReq.write(r.body)
           }
+        },
+        proxyRes(proxyRes, _req, res) {
+          // A client that goes away mid-response (a watch ended by kubectl) ends the upstream one.
+          res.on('close', () => {
+            if (!res.writableEnded) proxyRes.destroy()
+          })
         },
         error(err, _req, res) {
           // responder.Error of handler_proxy.go: 503 with the error text.

@@ -65,8 +65,8 @@ function definition(group: string, version: string, fields: { resource: string; 
     shortNames: fields.shortNames.length > 0 ? fields.shortNames : undefined,
     categories: fields.categories.length > 0 ? fields.categories : undefined,
     subresources: fields.subresources.length > 0 ? fields.subresources : undefined,
-    // The remote server's own OpenAPI is not merged yet: a schema that accepts any object keeps
-    // kubectl's client-side validation working for the remote kinds.
+    // Until the remote server's own OpenAPI is fetched (./remote-openapi.ts), or when it publishes
+    // none, a schema that accepts any object keeps the kinds in /openapi/v3 and kubectl working.
     schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
     strategy: {},
   }

@@ -9,11 +9,17 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
+import express from 'express'
 import { parse, stringify } from 'yaml'
 import { kubectl, kubectlSpawn, kubectlVersions, repoRoot } from '../support/kubectl.js'
 import type { KubectlResult, KubectlVersion } from '../support/kubectl.js'
+import { kubeconfigYAML } from '../../lib/server/kubeconfig.js'
 import { startServer } from '../support/server.js'
 import type { StartedServer } from '../support/server.js'
 
@@ -155,6 +161,75 @@ describe('e2e: aggregated API server behind the aggregator', function () {
     expect(bad.stderr).to.include('spec.threshold: Invalid value: -1: must be a positive number')
   })
 
+  for (const v of kubectlVersions) {
+    it(`kubectl ${v}: explain shows the remote server's own schema, fetched from its /openapi/v3`, async function () {
+      const explained = await until('the remote schema in kubectl explain', async () => {
+        const r = await run(['explain', 'alertrules.spec'], undefined, v)
+        return r.code === 0 && r.stdout.includes('threshold') ? r.stdout : undefined
+      })
+      expect(explained).to.include('AlertRuleSpec is what the rule watches and how loud it is.')
+      expect(explained).to.match(/threshold\s+<number> -required-/)
+      expect(explained).to.include('Alert above this value; must be positive.')
+      const usage = await ok(['explain', 'nodeusages.usage.cpuLoad'], undefined, v)
+      expect(usage).to.include('One-minute load average.')
+      // Client-side validation reads the protobuf /openapi/v2 (openapivalidation on
+      // f.OpenAPISchema()), the same models explain's v2 output prints: the remote v2 is merged there.
+      const v2 = await ok(['explain', 'alertrules.spec', '--output=plaintext-openapiv2'], undefined, v)
+      expect(v2).to.include('AlertRuleSpec is what the rule watches and how loud it is.')
+      expect(v2).to.match(/threshold\s+<number> -required-/)
+    })
+  }
+
+  it('kubectl validates a remote kind client-side from the merged /openapi/v2 when its v3 lacks fieldValidation', async function () {
+    // A host in front of the chain that hides fieldValidation in the remote group-version's v3
+    // document (as on an old server): kubectl then validates itself, from the /openapi/v2 protobuf.
+    const gvDoc = '/openapi/v3/apis/metrics.example.com/v1alpha1'
+    const host = express()
+    host.get(gvDoc, async function withoutFieldValidation(_req, res) {
+      const doc = await (await fetch(`${server.url}${gvDoc}`, { headers: { accept: 'application/json' } })).text()
+      res.type('application/json').send(doc.replaceAll('"fieldValidation"', '"fieldValidationX"'))
+    })
+    host.use(server.chain.handler)
+    const listening = createServer(host)
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', () => resolve()))
+    const dir = await mkdtemp(join(tmpdir(), 'kube-express-agg-'))
+    try {
+      const kubeconfig = join(dir, 'kubeconfig')
+      await writeFile(kubeconfig, kubeconfigYAML(`http://127.0.0.1:${(listening.address() as AddressInfo).port}`))
+      const args = ['create', '-f', '-', '--dry-run=client', '-o', 'name', '--validate=strict']
+      const valid = 'apiVersion: metrics.example.com/v1alpha1\nkind: AlertRule\nmetadata: {name: checked}\nspec: {threshold: 3}\n'
+      for (const v of kubectlVersions) {
+        const good = await kubectl(args, { kubeconfig, version: v, stdin: valid })
+        expect([good.code, good.stdout, good.stderr]).to.deep.equal([0, 'alertrule.metrics.example.com/checked\n', ''])
+        const bad = await kubectl(args, { kubeconfig, version: v, stdin: valid.replace('threshold', 'threshhold') })
+        expect(bad.code, show(args, bad)).to.equal(1)
+        expect(bad.stderr).to.include('unknown field "threshhold" in com.example.metrics.v1alpha1.AlertRule.spec')
+      }
+    } finally {
+      await new Promise<void>((resolve) => {
+        listening.close(() => resolve())
+        listening.closeAllConnections()
+      })
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('lists the remote document in /openapi/v3 with its hash, serves it, and merges its v2 paths and definitions', async function () {
+    const index = (await (await fetch(`${server.url}/openapi/v3`)).json()) as { paths: Record<string, { serverRelativeURL: string }> }
+    const url = index.paths['apis/metrics.example.com/v1alpha1']?.serverRelativeURL
+    expect(url).to.match(/^\/openapi\/v3\/apis\/metrics\.example\.com\/v1alpha1\?hash=[0-9A-F]{128}$/)
+    const doc = (await (await fetch(`${server.url}${url}`)).json()) as { components: { schemas: Record<string, { description?: string }> } }
+    expect(doc.components.schemas['com.example.metrics.v1alpha1.AlertRule']?.description).to.equal('AlertRule raises an alert when a metric goes above a threshold.')
+    const v2 = (await (await fetch(`${server.url}/openapi/v2`, { headers: { Accept: 'application/json' } })).json()) as { paths: Record<string, unknown>; definitions: Record<string, { description?: string }> }
+    expect(v2.paths).to.have.property('/apis/metrics.example.com/v1alpha1/namespaces/{namespace}/alertrules/{name}')
+    expect(v2.definitions['com.example.metrics.v1alpha1.NodeUsage']?.description).to.equal('NodeUsage is the resource usage of the host the metrics server runs on.')
+    // The built-in groups are still there.
+    expect(v2.paths).to.have.property('/api/v1/namespaces/{namespace}/configmaps/{name}')
+    // The Swagger UI's drop-down is fed by the same index.
+    const init = await (await fetch(`${server.url}/openapi/ui/swagger-ui-init.js`)).text()
+    expect(init).to.include(`"url": "../v3/apis/metrics.example.com/v1alpha1?hash=`)
+  })
+
   it('turns unavailable when the example stops: 503 on its paths, the rest unaffected; available again after a restart', async function () {
     const port = example.port
     await example.stop()
@@ -182,5 +257,15 @@ describe('e2e: aggregated API server behind the aggregator', function () {
     await ok(['patch', 'apiservice', 'v1alpha1.metrics.example.com', '--type=merge', '-p', JSON.stringify({ spec: { caBundle: example.caBundle } })])
     await until('Available True again', async () => ((await availableCell()) === 'True' ? true : undefined))
     expect(await ok(['get', 'nodeusages', '--no-headers'])).to.match(/\S+\s+\S+\s+\d+Mi\s+/)
+  })
+
+  it('drops the remote OpenAPI documents when the APIService is deleted', async function () {
+    const listed = async () => Object.keys(((await (await fetch(`${server.url}/openapi/v3`)).json()) as { paths: Record<string, unknown> }).paths)
+    expect(await listed()).to.include('apis/metrics.example.com/v1alpha1')
+    await ok(['delete', 'apiservice', 'v1alpha1.metrics.example.com'])
+    await until('the document gone from /openapi/v3', async () => (!(await listed()).includes('apis/metrics.example.com/v1alpha1') ? true : undefined))
+    expect((await fetch(`${server.url}/openapi/v3/apis/metrics.example.com/v1alpha1`)).status).to.equal(404)
+    const v2 = (await (await fetch(`${server.url}/openapi/v2`, { headers: { Accept: 'application/json' } })).json()) as { definitions: Record<string, unknown> }
+    expect(v2.definitions).to.not.have.property('com.example.metrics.v1alpha1.AlertRule')
   })
 })

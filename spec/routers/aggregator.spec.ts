@@ -213,6 +213,18 @@ describe('aggregator', () => {
     })
   })
 
+  describe('OpenAPI', () => {
+    it('keeps a schema built from discovery for a remote server that publishes no /openapi/v3', async () => {
+      const index = await request(chain.app).get('/openapi/v3')
+      const url = (index.body as { paths: Record<string, { serverRelativeURL: string }> }).paths['apis/echo.example.com/v1']?.serverRelativeURL
+      expect(url).to.match(/^\/openapi\/v3\/apis\/echo\.example\.com\/v1\?hash=/)
+      const doc = await request(chain.app).get(url!)
+      expect(doc.status).to.equal(200)
+      const schema = (doc.body as { components: { schemas: Record<string, Record<string, unknown>> } }).components.schemas['com.example.echo.v1.Echo']
+      expect(schema?.['x-kubernetes-preserve-unknown-fields']).to.equal(true)
+    })
+  })
+
   describe('proxy', () => {
     it('replaces forged X-Remote-* headers with the anonymous identity and drops Authorization', async () => {
       const res = await request(chain.app)

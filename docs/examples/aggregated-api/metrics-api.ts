@@ -12,6 +12,8 @@ import express from 'express'
 import type { NextFunction, Request, Response, Router } from 'express'
 import { GenericServer, aggregatedDiscovery, ageColumn, apiGroupList, auditID, bodyLimit, complete, emptyDelegate, fieldErrors, requestInfo, statusErrorWriter, writeDiscovery } from '../../../routers/index.js'
 import type { FieldError, KubeObject, ResourceDefinition, Store } from '../../../routers/index.js'
+import { OpenAPIRegistry } from '../../../openapi/document.js'
+import { openAPIRouter } from '../../../openapi/handlers.js'
 
 export const group = 'metrics.example.com'
 export const version = 'v1alpha1'
@@ -32,6 +34,23 @@ export const nodeUsages: ResourceDefinition = {
   shortNames: ['nu'],
   // Clients read; only the server writes (through its Store, not through HTTP).
   verbs: ['get', 'list', 'watch'],
+  // Published in this server's /openapi/v3; the aggregator serves it on, so `kubectl explain` works.
+  schema: {
+    openAPIV3Schema: {
+      type: 'object',
+      description: 'NodeUsage is the resource usage of the host the metrics server runs on.',
+      properties: {
+        usage: {
+          type: 'object',
+          description: 'What the host uses now, refreshed every few seconds.',
+          properties: {
+            cpuLoad: { type: 'string', description: 'One-minute load average.' },
+            memory: { type: 'string', description: 'Memory in use, as a quantity (e.g. 512Mi).' },
+          },
+        },
+      },
+    },
+  },
   tableColumns: [
     { name: 'CPU Load', type: 'string', description: 'One-minute load average.', cell: (o) => String((o['usage'] as { cpuLoad?: string } | undefined)?.cpuLoad ?? '') },
     { name: 'Memory', type: 'string', description: 'Memory in use.', cell: (o) => String((o['usage'] as { memory?: string } | undefined)?.memory ?? '') },
@@ -63,6 +82,24 @@ export const alertRules: ResourceDefinition = {
   namespaced: true,
   shortNames: ['ar'],
   categories: ['all'],
+  schema: {
+    openAPIV3Schema: {
+      type: 'object',
+      description: 'AlertRule raises an alert when a metric goes above a threshold.',
+      properties: {
+        spec: {
+          type: 'object',
+          description: 'AlertRuleSpec is what the rule watches and how loud it is.',
+          required: ['threshold'],
+          properties: {
+            metric: { type: 'string', description: 'The metric watched, e.g. cpuLoad.' },
+            threshold: { type: 'number', description: 'Alert above this value; must be positive.' },
+            severity: { type: 'string', description: 'How loud the alert is: critical, info or warning (default).', enum: severities },
+          },
+        },
+      },
+    },
+  },
   tableColumns: [
     { name: 'Metric', type: 'string', description: 'The metric watched.', cell: (o) => String(spec(o)['metric'] ?? '') },
     { name: 'Threshold', type: 'number', description: 'Alert above this value.', cell: (o) => spec(o)['threshold'] ?? null },
@@ -111,7 +148,10 @@ export function createMetricsAPI(): MetricsAPI {
     if (typeof user === 'string') res.locals['remoteUser'] = user
     next()
   })
-  router.use(auditID(), requestInfo(), bodyLimit({ maxBytes: config.maxRequestBodyBytes }), server.router, notFound, statusErrorWriter())
+  // /openapi/v3 and /openapi/v2 of this server's group: the aggregator fetches them from here.
+  const openapi = new OpenAPIRegistry({ title: 'metrics-example' })
+  for (const { def } of server.mux.all()) if (def.schema) openapi.addResource(def)
+  router.use(auditID(), requestInfo(), openAPIRouter(openapi), bodyLimit({ maxBytes: config.maxRequestBodyBytes }), server.router, notFound, statusErrorWriter())
 
   async function refresh(): Promise<void> {
     const name = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, '-') || 'localhost'
