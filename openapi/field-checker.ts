@@ -49,42 +49,44 @@ export function fieldChecker(model: string, kind: string): (obj: KubeObject) => 
   }
 }
 
+/** A value of the wrong JSON type, worded as encoding/json does (top level: walk runs on every field of every write). */
+function typeMismatch(schema: OpenAPISchema, value: unknown, goPath: string, out: FieldCheckResult): void {
+  // encoding/json names the number itself only when it cannot fill an integer ("number 1.5").
+  const what = typeof value === 'number' && schema['type'] === 'integer' ? `number ${String(value)}` : jsonType(value)
+  out.typeErrors.push(`json: cannot unmarshal ${what} into Go struct field ${goPath} of type ${goType(schema)}`)
+}
+
 /** path is the JSON path kube prints for unknown fields; goPath the struct path Go's decoder prints. */
 function walk(schemas: Record<string, OpenAPISchema>, schemaIn: OpenAPISchema, value: unknown, path: string, kind: string, out: FieldCheckResult, goPath: string): void {
   if (value === null || value === undefined) return
   const schema = resolveSchema(schemas, schemaIn) ?? {}
-  const mismatch = (): void => {
-    // encoding/json names the number itself only when it cannot fill an integer ("number 1.5").
-    const what = typeof value === 'number' && schema['type'] === 'integer' ? `number ${String(value)}` : jsonType(value)
-    out.typeErrors.push(`json: cannot unmarshal ${what} into Go struct field ${goPath} of type ${goType(schema)}`)
-  }
   if (schema['x-kubernetes-int-or-string']) {
-    if (typeof value !== 'number' && typeof value !== 'string') mismatch()
+    if (typeof value !== 'number' && typeof value !== 'string') typeMismatch(schema, value, goPath, out)
     return
   }
   const type = schema['type'] as string | undefined
   const properties = schema['properties'] as Record<string, OpenAPISchema> | undefined
   const additional = schema['additionalProperties'] as OpenAPISchema | boolean | undefined
   if (type === 'string') {
-    if (typeof value !== 'string') mismatch()
+    if (typeof value !== 'string') typeMismatch(schema, value, goPath, out)
     return
   }
   if (type === 'integer' || type === 'number') {
-    if (typeof value !== 'number' || (type === 'integer' && !Number.isInteger(value))) mismatch()
+    if (typeof value !== 'number' || (type === 'integer' && !Number.isInteger(value))) typeMismatch(schema, value, goPath, out)
     return
   }
   if (type === 'boolean') {
-    if (typeof value !== 'boolean') mismatch()
+    if (typeof value !== 'boolean') typeMismatch(schema, value, goPath, out)
     return
   }
   if (type === 'array') {
-    if (!Array.isArray(value)) return mismatch()
+    if (!Array.isArray(value)) return typeMismatch(schema, value, goPath, out)
     const items = schema['items'] as OpenAPISchema | undefined
     if (items) value.forEach((v, i) => walk(schemas, items, v, `${path}[${i}]`, kind, out, goPath))
     return
   }
   if (properties || (additional && typeof additional === 'object')) {
-    if (typeof value !== 'object' || Array.isArray(value)) return mismatch()
+    if (typeof value !== 'object' || Array.isArray(value)) return typeMismatch(schema, value, goPath, out)
     const obj = value as Record<string, unknown>
     for (const key of Object.keys(obj)) {
       const child = path ? `${path}.${key}` : key

@@ -60,7 +60,11 @@ export function healthzRouter(endpoint: HealthEndpoint, checks: () => HealthChec
   let notifiedHealthy = false
 
   router.use(async function healthz(req: Request, res: Response, next: NextFunction): Promise<void> {
+    // Every request of the chain passes here: other paths leave at once, without decoding the
+    // path or collecting the checks (a path with an escape is decoded first, as Go's mux does).
+    if (!req.path.includes('%') && !isOwnPath(req.path, root)) return next()
     const path = decodePath(req.path)
+    if (!isOwnPath(path, root)) return next()
     const installed = currentChecks(checks)
 
     if (path === root) {
@@ -161,6 +165,11 @@ function writeHTTPError(res: Response, code: number, message: string): void {
 function currentChecks(checks: () => HealthChecker[]): HealthChecker[] {
   const list = checks()
   return list.length > 0 ? list : [pingCheck]
+}
+
+/** `/<endpoint>` itself or one of its checks. */
+function isOwnPath(path: string, root: string): boolean {
+  return path.startsWith(root) && (path.length === root.length || path[root.length] === '/')
 }
 
 /** Go's mux matches the decoded path; a malformed escape simply matches nothing. */

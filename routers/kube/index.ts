@@ -115,7 +115,7 @@ export class KubeServer extends GenericServer {
     // kube-apiserver's default-on mutating plugins, in its order (AllOrderedPlugins).
     const storeOf = (group: string, resource: string) => (): Store => this.mux.lookup(group, 'v1', resource)!.store
     config.admission.push(
-      namespaceLifecycle(() => this.namespaces),
+      namespaceLifecycle(() => this.namespaces, config.shutdownController.signal),
       serviceAccountAdmission(storeOf('', 'serviceaccounts')),
       priorityAdmission(storeOf('scheduling.k8s.io', 'priorityclasses')),
       defaultTolerationSecondsAdmission(),
