@@ -8,7 +8,8 @@
  * rate and watch lag (spec/bench/storage-etcd.ts), then what
  * express-openapi-validator would cost in front of the chain (spec/bench/openapi-validator.ts), then
  * GET through the aggregator's proxy against the same GET sent straight to an aggregated server
- * (spec/bench/aggregator.ts).
+ * (spec/bench/aggregator.ts), then GET of a custom resource with 10 and 1,000 CRDs, CRD create to
+ * first custom resource, and validation cost for a large schema (spec/bench/crds.ts).
  * Loopback only. Knobs: BENCH_DURATION (seconds per target, default 10), BENCH_CONNECTIONS
  * (default 10), BENCH_WARMUP (seconds, default 1), BENCH_STARTS (default 5).
  */
@@ -24,6 +25,7 @@ import { benchStorage } from './storage.js'
 import { benchStorageEtcd } from './storage-etcd.js'
 import { benchOpenAPIValidator } from './openapi-validator.js'
 import { benchAggregator } from './aggregator.js'
+import { benchCRDs } from './crds.js'
 
 const host = '127.0.0.1'
 const duration = positive('BENCH_DURATION', 10)
@@ -162,6 +164,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_STORAGE !== '0') await benchStorageEtcd()
   await benchOpenAPIValidator()
   await benchAggregator()
+  await benchCRDs()
 }
 
 main().catch((err: unknown) => {

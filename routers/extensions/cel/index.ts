@@ -86,7 +86,10 @@ function compileExpression(source: string, selfType: InferredType, oldSelfType: 
     const line = err.location?.start?.line ?? 1
     const col = err.location?.start?.column ?? 1
     const message = err.rawMessage ?? String(err.message ?? e).replace(/^syntax error: <input>:\d+:\d+: /, '')
-    return { issues: [formatIssue(source, line, col, `Syntax error: ${message}`)], usesOldSelf: false, loopDepth: 0 }
+    // kube-apiserver accepts optional selection (self.?field, list[?0]); @bufbuild/cel's parser
+    // does not, so say that plainly instead of leaving a bare syntax error on valid kube CEL.
+    const optional = /\.\?[A-Za-z_]|\[\?/.test(source) ? ' (optional field selection .?field and [?index] is not supported by kube-express)' : ''
+    return { issues: [formatIssue(source, line, col, `Syntax error: ${message}${optional}`)], usesOldSelf: false, loopDepth: 0 }
   }
   const positions: Record<string, number> = {}
   for (const [id, offset] of Object.entries(parsed.sourceInfo?.positions ?? {})) positions[id] = Number(offset)
