@@ -4,6 +4,7 @@
  * fields and a Strategy. The installer, discovery, OpenAPI and the generic Store all read this one
  * object, so adding a resource never means copying handler code.
  */
+import type { Storage } from '../storage/interface.js'
 import type { KubeObject } from '../api/types.js'
 import type { Strategy } from './strategy.js'
 
@@ -99,6 +100,12 @@ export interface ResourceDefinition {
    * it copies before changing anything.
    */
   onRead?: (obj: KubeObject) => KubeObject
+  /**
+   * Wraps the storage the Store writes through, for resources whose writes must change other
+   * stored state atomically with them (the Service IP and port allocator's RangeAllocation objects,
+   * as kube's BeginCreate/BeginUpdate hooks do). Applied once when the Store is built.
+   */
+  decorateStorage?: (storage: Storage) => Storage
   /** How metadata.name is validated (ValidateNameFunc). Default: DNS subdomain. */
   nameValidation?: 'subdomain' | 'label' | 'path-segment'
   strategy: Strategy

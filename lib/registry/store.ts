@@ -93,7 +93,7 @@ export class Store {
 
   constructor(def: ResourceDefinition, storage: Storage, admission: readonly AdmissionPlugin[] = []) {
     this.def = def
-    this.storage = storage
+    this.storage = def.decorateStorage ? def.decorateStorage(storage) : storage
     this.groupResource = { group: def.group, resource: def.resource }
     this.apiVersion = groupVersionString(def)
     this.prefix = def.storagePrefix ?? (def.group === '' ? `/registry/${def.resource}` : `/registry/${def.group}/${def.resource}`)
