@@ -10,6 +10,7 @@
  * (status included), so no field of a supported kind is dropped on the way in. Fields added after
  * 1.32 are unknown here and skipped, as a 1.32 kube-apiserver skips them.
  */
+import { reviewMessages } from './protobuf-messages-reviews.js'
 
 export type Scalar = 'string' | 'int32' | 'int64' | 'bool' | 'bytes'
 export type MessageType = `message:${string}`
@@ -39,6 +40,7 @@ export interface Field {
  * `creationTimestamp: null` appear in JSON bodies too.
  */
 export const messages: Record<string, Field[]> = {
+  ...reviewMessages,
   // k8s.io/apimachinery/pkg/runtime
   'runtime.Unknown': [
     { number: 1, jsonName: 'typeMeta', type: 'message:runtime.TypeMeta' },
@@ -1462,6 +1464,12 @@ export const messages: Record<string, Field[]> = {
 
 /** Which message a top-level apiVersion and kind decode with. */
 export const kinds: Record<string, Record<string, string>> = {
+  'authorization.k8s.io/v1': {
+    SelfSubjectAccessReview: 'authorization.v1.SelfSubjectAccessReview',
+    SubjectAccessReview: 'authorization.v1.SubjectAccessReview',
+    LocalSubjectAccessReview: 'authorization.v1.LocalSubjectAccessReview',
+    SelfSubjectRulesReview: 'authorization.v1.SelfSubjectRulesReview',
+  },
   v1: {
     Namespace: 'core.v1.Namespace',
     ConfigMap: 'core.v1.ConfigMap',
@@ -1482,7 +1490,11 @@ export const kinds: Record<string, Record<string, string>> = {
   'scheduling.k8s.io/v1': { PriorityClass: 'scheduling.v1.PriorityClass' },
   'policy/v1': { PodDisruptionBudget: 'policy.v1.PodDisruptionBudget' },
   'networking.k8s.io/v1': { Ingress: 'networking.v1.Ingress' },
-  'authentication.k8s.io/v1': { TokenRequest: 'authentication.v1.TokenRequest' },
+  'authentication.k8s.io/v1': {
+    TokenRequest: 'authentication.v1.TokenRequest',
+    SelfSubjectReview: 'authentication.v1.SelfSubjectReview',
+    TokenReview: 'authentication.v1.TokenReview',
+  },
   'autoscaling/v1': { HorizontalPodAutoscaler: 'autoscaling.v1.HorizontalPodAutoscaler' },
   'autoscaling/v2': { HorizontalPodAutoscaler: 'autoscaling.v2.HorizontalPodAutoscaler' },
   'certificates.k8s.io/v1': { CertificateSigningRequest: 'certificates.v1.CertificateSigningRequest' },

@@ -23,10 +23,7 @@ import type { RequestScope } from '../../../lib/endpoints/scope.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
 import type { RequestContext } from '../../../lib/registry/strategy.js'
 import { isObj } from '../json.js'
-import { registerReviewProtobufMessages } from './protobuf.js'
 
-// kubectl sends these kinds as protobuf.
-registerReviewProtobufMessages()
 
 type UserInfo = NonNullable<RequestContext['user']>
 

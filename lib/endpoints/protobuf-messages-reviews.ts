@@ -1,17 +1,15 @@
 /**
- * @module routers/kube/authorization/protobuf
+ * @module lib/endpoints/protobuf-messages-reviews
  * The protobuf message rows of the review kinds (k8s.io/api authorization/v1 and
- * authentication/v1 at v0.32.3, generated.proto tags and Go json tags), registered into the
- * shared decoder tables of lib/endpoints/protobuf-messages.ts when this module loads: kubectl
- * and client-go send SelfSubjectAccessReview and friends as protobuf. These rows belong in that
- * table; they live here until it carries them (rows already present are left as they are).
+ * authentication/v1 at v0.32.3, generated.proto tags and Go json tags), part of the decoder
+ * tables of ./protobuf-messages.ts: kubectl and client-go send SelfSubjectAccessReview and
+ * friends as protobuf. Kept in their own file only because the main table is long.
  */
-import { kinds, messages } from '../../../lib/endpoints/protobuf-messages.js'
-import type { Field } from '../../../lib/endpoints/protobuf-messages.js'
+import type { Field } from './protobuf-messages.js'
 
 const meta: Field = { number: 1, jsonName: 'metadata', type: 'message:meta.v1.ObjectMeta' }
 
-const rows: Record<string, Field[]> = {
+export const reviewMessages: Record<string, Field[]> = {
   'meta.v1.FieldSelectorRequirement': [
     { number: 1, jsonName: 'key', type: 'string', keepEmpty: true },
     { number: 2, jsonName: 'operator', type: 'string', keepEmpty: true },
@@ -118,26 +116,4 @@ const rows: Record<string, Field[]> = {
     { number: 2, jsonName: 'spec', type: 'message:authentication.v1.TokenReviewSpec' },
     { number: 3, jsonName: 'status', type: 'message:authentication.v1.TokenReviewStatus' },
   ],
-}
-
-const kindRows: Record<string, Record<string, string>> = {
-  'authorization.k8s.io/v1': {
-    SelfSubjectAccessReview: 'authorization.v1.SelfSubjectAccessReview',
-    SubjectAccessReview: 'authorization.v1.SubjectAccessReview',
-    LocalSubjectAccessReview: 'authorization.v1.LocalSubjectAccessReview',
-    SelfSubjectRulesReview: 'authorization.v1.SelfSubjectRulesReview',
-  },
-  'authentication.k8s.io/v1': {
-    SelfSubjectReview: 'authentication.v1.SelfSubjectReview',
-    TokenReview: 'authentication.v1.TokenReview',
-  },
-}
-
-/** Adds the rows the shared tables lack; idempotent. */
-export function registerReviewProtobufMessages(): void {
-  for (const [name, fields] of Object.entries(rows)) if (!(name in messages)) messages[name] = fields
-  for (const [gv, byKind] of Object.entries(kindRows)) {
-    const table = (kinds[gv] ??= {})
-    for (const [kind, message] of Object.entries(byKind)) if (!(kind in table)) table[kind] = message
-  }
 }
