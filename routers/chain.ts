@@ -74,7 +74,7 @@ export function createServerChain(config: ServerChainConfig = {}): ServerChain {
   const kube: KubeServer = new KubeServer(completed, extensions, { namespacedStores, advertiseAddress, rootCA, bootstrapIntervalMs })
   // The aggregator resolves APIService Services through the kube server's Stores, and re-syncs
   // its automanaged APIServices when the extensions server's group-versions change (CRDs).
-  const aggregator = new AggregatorServer(completed, kube, { lookupStore: (g, v, r) => kube.mux.lookup(g, v, r)?.store })
+  const aggregator = new AggregatorServer(completed, kube, { lookupStore: (g, v, r) => kube.mux.lookup(g, v, r)?.store, localGroupVersionsSynced: extensions.crdsSynced })
   extensions.mux.onChange(() => void aggregator.localGroupVersionsChanged())
 
   const tracker = new InFlightTracker({ isLongRunning, signals: lifecycle })

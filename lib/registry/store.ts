@@ -143,6 +143,9 @@ export class Store {
     const listKind = this.def.listKind
     if (params.name !== undefined && (this.def.namespaced ? ctx.namespace !== '' : true)) {
       // A field selector that pins the name reads one key, as the etcd3 store does for "metadata.name=X".
+      // The revision is read first: a list must never claim a revision newer than what it read,
+      // or a watch from it misses the object's deletion (kubectl delete's wait hangs).
+      const rv = String(await this.storage.currentRevision())
       const items: KubeObject[] = []
       try {
         const obj = this.withTypeMeta(await this.storage.get(this.key(ctx.namespace, params.name)))
@@ -150,7 +153,6 @@ export class Store {
       } catch (err) {
         if (!isStorageError(err, 'KeyNotFound')) rethrowStorageError(err, this.groupResource, params.name)
       }
-      const rv = String(await this.storage.currentRevision())
       return { apiVersion: this.apiVersion, kind: listKind, metadata: { resourceVersion: rv }, items }
     }
     try {

@@ -55,10 +55,13 @@ export class AutoregisterController {
   private running: Promise<void> | undefined
   private again = false
 
-  constructor(store: Store, served: () => DiscoveryGroupVersion[], logger: Logger) {
+  private readonly ready: Promise<void>
+
+  constructor(store: Store, served: () => DiscoveryGroupVersion[], logger: Logger, ready: Promise<void> = Promise.resolve()) {
     this.store = store
     this.served = served
     this.logger = logger
+    this.ready = ready
   }
 
   /** Reconciles automanaged APIServices with the served group-versions; calls coalesce. */
@@ -68,6 +71,8 @@ export class AutoregisterController {
       return this.running
     }
     this.running = (async () => {
+      // Until every stored CRD is served, "not served" is not yet known to mean "gone".
+      await this.ready
       do {
         this.again = false
         try {

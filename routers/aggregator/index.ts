@@ -47,6 +47,8 @@ export interface AggregatorOptions {
   lookupStore?: StoreLookup
   /** How often remote APIServices are probed, in ms (kube: 30 s). */
   probeIntervalMs?: number
+  /** Resolves once the servers behind serve every stored group-version (the CRD informer synced). */
+  localGroupVersionsSynced?: Promise<void>
 }
 
 /**
@@ -81,7 +83,7 @@ export class AggregatorServer extends GenericServer implements LocalGroupVersion
       logger: config.logger,
       intervalMs: options.probeIntervalMs,
     })
-    this.autoregister = new AutoregisterController(this.apiservices, () => this.discoveryGroupVersions(), config.logger)
+    this.autoregister = new AutoregisterController(this.apiservices, () => this.discoveryGroupVersions(), config.logger, options.localGroupVersionsSynced)
     this.watcher.onChange((name, view) => {
       const cached = this.proxies.get(name)
       this.resolved.delete(name)

@@ -8,7 +8,7 @@
  * its finalizer is removed and its endpoints go away with the DELETED event.
  */
 import type { Logger } from 'pino'
-import { isStatusError } from '../../lib/api/errors.js'
+import { isStatusError, notFound } from '../../lib/api/errors.js'
 import type { KubeObject } from '../../lib/api/types.js'
 import type { ResourceDefinition } from '../../lib/registry/resource.js'
 import { Store } from '../../lib/registry/store.js'
@@ -16,6 +16,8 @@ import type { Storage } from '../../lib/storage/interface.js'
 import { apiApprovalState, arrOf, conditionOf, isProtectedGroup, objOf, specOf } from './crd-validation.js'
 import { crdFinalizer, setCondition } from './crds.js'
 import { customResourceDefinitions } from './custom-resource.js'
+
+const crdResource = { group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' }
 
 export interface CRDControllerDeps {
   crds: Store
@@ -195,7 +197,9 @@ export class CRDController {
       { namespace: '' },
       name,
       (current) => {
-        const next = structuredClone(current!)
+        // Another server finalizing the same CRD may have removed it: that is done, not an error.
+        if (current === undefined) throw notFound(crdResource, name)
+        const next = structuredClone(current)
         next['status'] = compute(structuredClone(objOf(next['status'])), next)
         return next
       },
@@ -234,7 +238,8 @@ export class CRDController {
       // never still finds its resources here (other servers follow the DELETED event).
       this.unserve(name)
       await this.deps.crds.update({ namespace: '' }, name, (current) => {
-        const next = structuredClone(current!)
+        if (current === undefined) throw notFound(crdResource, name)
+        const next = structuredClone(current)
         next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== crdFinalizer)
         return next
       })

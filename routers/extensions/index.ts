@@ -14,6 +14,8 @@ import { crdResource } from './crds.js'
 
 export class ExtensionsServer extends GenericServer {
   readonly crdController: CRDController
+  /** Resolves once every CRD in storage at start-up is served. */
+  readonly crdsSynced: Promise<void>
 
   constructor(config: CompletedConfig, delegate: DelegationTarget) {
     super('apiextensions-apiserver', config, delegate)
@@ -29,6 +31,7 @@ export class ExtensionsServer extends GenericServer {
     })
     let synced!: () => void
     const hasSynced = new Promise<void>((resolve) => (synced = resolve))
+    this.crdsSynced = hasSynced
     this.registerMuxAndDiscoveryCompleteSignal('CRDInformerHasNotSynced', hasSynced)
     const controller = this.crdController
     // Hooks run to completion before the server is ready: the first list is awaited, the watch

@@ -2,11 +2,11 @@
  * @module spec/e2e/etcd-cluster.spec
  * Two kube-express CLI processes on one three-member etcd cluster on loopback behave as one API
  * server: kubectl against either sees the same state, a watch on one sees a write through the
- * other, and killing an etcd member under a write load loses no acknowledged write. The CLI runs
- * from source through tsx, so the spec tests the current code without a build. Skips when there
- * is no etcd binary.
- *
- * TODO(issue 6, later): a CustomResourceDefinition created through one process is served by both.
+ * other, a CustomResourceDefinition or APIService created through one is served by both (the
+ * extensions and aggregator routers follow storage), both restarted on the same etcd serve the
+ * stored CRDs from their first request, and killing an etcd member under a write load loses no
+ * acknowledged write. The CLI runs from source through tsx, so the spec tests the current code
+ * without a build. Skips when there is no etcd binary.
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcessWithoutNullStreams } from 'node:child_process'
@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'mocha'
 import { expect } from 'chai'
 import { kubectl, kubectlPath, kubectlSpawn, repoRoot } from '../support/kubectl.js'
-import { etcdUnavailableReason, startEtcdCluster } from '../support/etcd.js'
+import { etcdUnavailableReason, freePort, startEtcdCluster } from '../support/etcd.js'
 import type { EtcdCluster } from '../support/etcd.js'
 
 interface Served {
@@ -26,10 +26,13 @@ interface Served {
   output(): string
 }
 
-/** Starts `serve` from source on port 0 with the given --storage and waits for its "listening" line. */
-async function serve(dir: string, name: string, storage: string, timeoutMs = 60_000): Promise<Served> {
+/**
+ * Starts `serve` from source with the given --storage (on port 0 unless a port is given) and waits
+ * for its "listening" line.
+ */
+async function serve(dir: string, name: string, storage: string, timeoutMs = 60_000, port = 0): Promise<Served> {
   const kubeconfig = join(dir, `${name}.kubeconfig`)
-  const args = ['--import', 'tsx', join(repoRoot, 'routers', 'cli.ts'), 'serve', '--port', '0', '--host', '127.0.0.1', '--kubeconfig', kubeconfig, '--storage', storage]
+  const args = ['--import', 'tsx', join(repoRoot, 'routers', 'cli.ts'), 'serve', '--port', String(port), '--host', '127.0.0.1', '--kubeconfig', kubeconfig, '--storage', storage]
   const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, stdio: 'pipe' })
   let out = ''
   const url = await new Promise<string>((resolve, reject) => {
@@ -73,11 +76,108 @@ async function post(base: string, ns: string, body: unknown): Promise<Response> 
   })
 }
 
+const crdGroup = 'cluster.example.com'
+const crdName = `widgets.${crdGroup}`
+const widgetsPath = `/apis/${crdGroup}/v1/namespaces/default/widgets`
+
+const widgetCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ${crdName}
+spec:
+  group: ${crdGroup}
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget, listKind: WidgetList }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: { type: object, properties: { size: { type: integer } } }
+`
+
+/**
+ * A second CRD of another group, named to sort after the first: at start-up the CRD list installs
+ * it last, so any APIService reconcile that runs between the two installs sees its group-version
+ * as not served.
+ */
+const otherGroup = 'other.example.com'
+const otherCRDName = `zappers.${otherGroup}`
+const zapperCRD = widgetCRD.replaceAll(crdName, otherCRDName).replaceAll(crdGroup, otherGroup).replace(
+  'names: { plural: widgets, singular: widget, kind: Widget, listKind: WidgetList }',
+  'names: { plural: zappers, singular: zapper, kind: Zapper, listKind: ZapperList }',
+)
+
+function widget(name: string, size: number): string {
+  return JSON.stringify({ apiVersion: `${crdGroup}/v1`, kind: 'Widget', metadata: { name, namespace: 'default' }, spec: { size } })
+}
+
+/** A remote APIService whose Service does not exist: its availability can only be False ServiceNotFound. */
+const missingAPIServiceName = 'v1alpha1.missing.example.com'
+const missingAPIService = JSON.stringify({
+  apiVersion: 'apiregistration.k8s.io/v1',
+  kind: 'APIService',
+  metadata: { name: missingAPIServiceName },
+  spec: {
+    group: 'missing.example.com',
+    version: 'v1alpha1',
+    service: { namespace: 'default', name: 'no-such-service', port: 443 },
+    insecureSkipTLSVerify: true,
+    groupPriorityMinimum: 1000,
+    versionPriority: 15,
+  },
+})
+
+/**
+ * Calls check every intervalMs until it returns true and resolves with the milliseconds that took;
+ * rejects with the last detail once boundMs have passed. The bound is generous on purpose: the
+ * measured time is reported, not asserted.
+ */
+async function pollUntil(what: string, check: () => Promise<boolean | string>, boundMs = 10_000, intervalMs = 20): Promise<number> {
+  const started = Date.now()
+  for (;;) {
+    const last = await check()
+    if (last === true) return Date.now() - started
+    if (Date.now() - started > boundMs) throw new Error(`${what}: not within ${boundMs} ms (last: ${String(last)})`)
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+  }
+}
+
+async function getStatus(base: string, path: string): Promise<number> {
+  const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(5_000) })
+  await res.body?.cancel()
+  return res.status
+}
+
+interface APIServiceObject {
+  metadata: { uid: string; labels?: Record<string, string> }
+  status?: { conditions?: { type: string; status: string; reason?: string }[] }
+}
+
+async function getAPIService(base: string, name: string): Promise<APIServiceObject | undefined> {
+  const res = await fetch(`${base}/apis/apiregistration.k8s.io/v1/apiservices/${name}`, { signal: AbortSignal.timeout(5_000) })
+  if (res.status !== 200) {
+    await res.body?.cancel()
+    return undefined
+  }
+  return (await res.json()) as APIServiceObject
+}
+
+function availableOf(obj: APIServiceObject | undefined): string {
+  const c = obj?.status?.conditions?.find((x) => x.type === 'Available')
+  return c ? `${c.status} ${c.reason ?? ''}`.trim() : 'none'
+}
+
 describe('e2e: two kube-express processes on a three-member etcd cluster', function () {
   this.timeout(120_000)
   let cluster: EtcdCluster | undefined
   let dir = ''
   const servers: Served[] = []
+  /** uids of the automanaged APIServices of the two CRDs' group-versions, taken before the restart. */
+  let uidsBeforeRestart: string[] = []
 
   before(async function () {
     const reason = etcdUnavailableReason()
@@ -137,6 +237,164 @@ describe('e2e: two kube-express processes on a three-member etcd cluster', funct
       await watch.waitForStdout(/configmap\/watched-2/, 20_000)
     } finally {
       await watch.kill()
+    }
+  })
+
+  it('serves a CRD created through one process from the other, and a watch on the first sees custom resources written through the second', async () => {
+    const [a, b] = servers
+    const applied = await kubectl(['apply', '-f', '-'], { kubeconfig: a.kubeconfig, stdin: widgetCRD })
+    expect(applied.code, applied.stderr).to.equal(0)
+    // B learns of the CRD only through its watch on etcd: no call goes from A to B.
+    const delay = await pollUntil(`${widgetsPath} on B`, async () => {
+      const status = await getStatus(b.url, widgetsPath)
+      return status === 200 || `HTTP ${status}`
+    })
+    console.log(`      CRD created through A served by B after ${delay} ms`)
+    const established = await kubectl(['wait', '--for=condition=Established', `crd/${crdName}`, '--timeout=10s'], { kubeconfig: b.kubeconfig })
+    expect(established.code, established.stderr).to.equal(0)
+    const emptyOnB = await kubectl(['get', 'widgets'], { kubeconfig: b.kubeconfig })
+    expect(emptyOnB.code, emptyOnB.stderr).to.equal(0)
+    expect(emptyOnB.stderr).to.include('No resources found in default namespace.')
+
+    const watch = await kubectlSpawn(['get', 'widgets', '-w', '-o', 'name'], { kubeconfig: a.kubeconfig })
+    try {
+      const first = await kubectl(['apply', '-f', '-'], { kubeconfig: a.kubeconfig, stdin: widget('from-a', 1) })
+      expect(first.code, first.stderr).to.equal(0)
+      await watch.waitForStdout(/widget\.cluster\.example\.com\/from-a/, 20_000)
+      const second = await kubectl(['apply', '-f', '-'], { kubeconfig: b.kubeconfig, stdin: widget('from-b', 2) })
+      expect(second.code, second.stderr).to.equal(0)
+      await watch.waitForStdout(/widget\.cluster\.example\.com\/from-b/, 20_000)
+    } finally {
+      await watch.kill()
+    }
+    const listed = await kubectl(['get', 'widgets', '-o', 'jsonpath={.items[*].metadata.name}'], { kubeconfig: b.kubeconfig })
+    expect(listed.stdout.split(' ').sort()).to.deep.equal(['from-a', 'from-b'])
+  })
+
+  it('shows an APIService created through one process, with the availability its controller sets, on the other', async () => {
+    const [a, b] = servers
+    const created = await kubectl(['apply', '-f', '-'], { kubeconfig: a.kubeconfig, stdin: missingAPIService })
+    expect(created.code, created.stderr).to.equal(0)
+    const delay = await pollUntil(`${missingAPIServiceName} on B`, async () => {
+      const got = await kubectl(['get', 'apiservices', missingAPIServiceName], { kubeconfig: b.kubeconfig })
+      return /False \(ServiceNotFound\)/.test(got.stdout) || got.stdout + got.stderr
+    }, 10_000, 100)
+    console.log(`      APIService created through A shown False (ServiceNotFound) by B after ${delay} ms`)
+    expect(availableOf(await getAPIService(b.url, missingAPIServiceName))).to.equal('False ServiceNotFound')
+    // B routes the group-version to the missing server: kube-aggregator's plain 503, not a 404.
+    const proxied = await fetch(`${b.url}/apis/missing.example.com/v1alpha1`)
+    expect(proxied.status).to.equal(503)
+    expect((await proxied.text()).trim()).to.equal('service unavailable')
+
+    // The CRD's group-version got its automanaged local APIService, seen alike through both.
+    for (const server of [a, b]) {
+      const list = await kubectl(['get', 'apiservices'], { kubeconfig: server.kubeconfig })
+      expect(list.code, list.stderr).to.equal(0)
+      expect(list.stdout).to.match(/^v1\.cluster\.example\.com\s+Local\s+True\s/m)
+      expect(list.stdout).to.match(/^v1alpha1\.missing\.example\.com\s+default\/no-such-service\s+False \(ServiceNotFound\)\s/m)
+    }
+    const viaA = await getAPIService(a.url, `v1.${crdGroup}`)
+    const viaB = await getAPIService(b.url, `v1.${crdGroup}`)
+    expect(viaA?.metadata.labels?.['kube-aggregator.kubernetes.io/automanaged']).to.equal('true')
+    expect(viaB?.metadata.uid).to.equal(viaA?.metadata.uid)
+
+    const deleted = await kubectl(['delete', 'apiservice', missingAPIServiceName], { kubeconfig: b.kubeconfig })
+    expect(deleted.code, deleted.stderr).to.equal(0)
+    await pollUntil(`/apis/missing.example.com/v1alpha1 on A after the delete`, async () => {
+      const status = await getStatus(a.url, '/apis/missing.example.com/v1alpha1')
+      return status === 404 || `HTTP ${status}`
+    })
+  })
+
+  it('serves stored CRDs from the first request when both processes restart on the same etcd', async () => {
+    const second = await kubectl(['apply', '-f', '-'], { kubeconfig: servers[0].kubeconfig, stdin: zapperCRD })
+    expect(second.code, second.stderr).to.equal(0)
+    await pollUntil(`automanaged APIService v1.${otherGroup} on B`, async () => (await getAPIService(servers[1].url, `v1.${otherGroup}`)) !== undefined)
+    const automanagedBefore = await Promise.all([crdGroup, otherGroup].map((g) => getAPIService(servers[0].url, `v1.${g}`)))
+    uidsBeforeRestart = automanagedBefore.map((o) => o?.metadata.uid ?? '')
+    expect(uidsBeforeRestart.filter(Boolean), 'automanaged APIServices before the restart').to.have.length(2)
+    await Promise.all(
+      servers.map(async (s) => {
+        const exited = new Promise<number | null>((resolve) => s.child.on('exit', (code) => resolve(code)))
+        s.child.kill('SIGTERM')
+        expect(await exited, s.output()).to.equal(0)
+      }),
+    )
+    // Fixed ports, so requests can be made while the processes start: before MuxAndDiscoveryComplete
+    // the answer may be 503, never a 404 for a CRD that is in storage.
+    const ports = [await freePort(), await freePort()]
+    const early: number[] = []
+    let starting = true
+    const prober = async (port: number): Promise<void> => {
+      while (starting) {
+        try {
+          early.push(await getStatus(`http://127.0.0.1:${port}`, widgetsPath))
+        } catch {
+          // not listening yet
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+    }
+    const probes = ports.map((p) => prober(p))
+    const restarted = await Promise.all(['a', 'b'].map((name, i) => serve(dir, name, cluster!.storageURL, 60_000, ports[i])))
+    servers.splice(0, 2, ...restarted)
+    try {
+      for (const s of restarted) {
+        // The first request after the "listening" line, then the first after /readyz says ok.
+        const first = await fetch(`${s.url}${widgetsPath}`)
+        expect(first.status, await first.clone().text()).to.equal(200)
+        const names = ((await first.json()) as { items: { metadata: { name: string } }[] }).items.map((i) => i.metadata.name)
+        expect(names.sort()).to.deep.equal(['from-a', 'from-b'])
+        await pollUntil(`/readyz on ${s.url}`, async () => (await getStatus(s.url, '/readyz')) === 200)
+        expect(await getStatus(s.url, widgetsPath)).to.equal(200)
+        const got = await kubectl(['get', 'widget', 'from-b', '-o', 'jsonpath={.spec.size}'], { kubeconfig: s.kubeconfig })
+        expect(got.stdout, got.stderr).to.equal('2')
+        expect(await getStatus(s.url, `/apis/${otherGroup}/v1/zappers`)).to.equal(200)
+      }
+    } finally {
+      starting = false
+      await Promise.all(probes)
+    }
+    const count = (code: number): number => early.filter((s) => s === code).length
+    console.log(`      while starting: ${count(503)} answers 503, then ${count(200)} answers 200`)
+    expect(early.filter((s) => s !== 200 && s !== 503), `answers while starting: ${[...new Set(early)].join(',')}`).to.deep.equal([])
+  })
+
+  // AutoregisterController waits for the CRD controller's initial sync, as kube-apiserver's hook
+  // waits for crdRegistrationController.WaitForInitialSync(): before it, a CRD group-version not
+  // installed yet would look gone and its APIService would be deleted and re-created.
+  it('keeps the automanaged APIServices of stored CRDs across a restart', async () => {
+    // The same objects, not deleted and re-created while the stored CRDs were being installed.
+    const after = await Promise.all([crdGroup, otherGroup].map((g) => getAPIService(servers[1].url, `v1.${g}`)))
+    expect(after.map((o) => o?.metadata.uid ?? ''), 'automanaged APIService uids across the restart').to.deep.equal(uidsBeforeRestart)
+  })
+
+  it('removes the endpoints of a CRD deleted through one process from the other', async () => {
+    const [a, b] = servers
+    // kubectl's own wait lists with fieldSelector=metadata.name=X and watches from that list's
+    // resourceVersion: it hung when the list claimed a revision newer than its read.
+    const deleted = await kubectl(['delete', 'crd', crdName, otherCRDName], { kubeconfig: b.kubeconfig })
+    expect(deleted.code, deleted.stderr).to.equal(0)
+    for (const name of [crdName, otherCRDName]) {
+      await pollUntil(`CRD ${name} finalized and gone through B`, async () => {
+        const status = await getStatus(b.url, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`)
+        return status === 404 || `HTTP ${status}`
+      })
+    }
+    const delay = await pollUntil(`${widgetsPath} gone on A`, async () => {
+      const status = await getStatus(a.url, widgetsPath)
+      return status === 404 || `HTTP ${status}`
+    })
+    console.log(`      CRD deleted through B: its endpoints gone from A ${delay} ms after B reported the CRD gone`)
+    // A fresh discovery cache: the shared kubectl HOME still remembers widgets from earlier tests,
+    // and kubectl trusts a cached resource type (it then fails with "Unable to list", as on kube).
+    const got = await kubectl(['get', 'widgets', '--cache-dir', join(dir, 'fresh-kubectl-cache')], { kubeconfig: a.kubeconfig })
+    expect(got.code).to.equal(1)
+    expect(got.stderr).to.include('the server doesn\'t have a resource type "widgets"')
+    for (const server of [a, b]) {
+      for (const g of [crdGroup, otherGroup]) {
+        await pollUntil(`automanaged APIService v1.${g} gone on ${server.url}`, async () => (await getAPIService(server.url, `v1.${g}`)) === undefined)
+      }
     }
   })
 
