@@ -144,7 +144,8 @@ async function phase(child: ChildProcess, label: string, url: string, accept: st
   const first = await get()
   const parsed = JSON.parse(first.body.toString()) as { items?: unknown[]; rows?: unknown[] }
   const count = (parsed.items ?? parsed.rows ?? []).length
-  if (count !== expectItems) throw new Error(`${label}: expected ${expectItems} items, got ${count}`)
+  // Every namespace also holds the kube-root-ca.crt ConfigMap its controller publishes.
+  if (count !== expectItems + 1) throw new Error(`${label}: expected ${expectItems} items and kube-root-ca.crt, got ${count}`)
   await get()
 
   child.send('gc')
