@@ -21,7 +21,7 @@ export async function listResource(scope: RequestScope, req: Request, res: Respo
   const n = negotiateOutput(req.headers.accept, { transforms: ['Table', 'PartialObjectMetadataList'] })
   if (opts.resourceVersionMatch === undefined || opts.resourceVersionMatch === 'NotOlderThan') {
     // A revision the storage has not reached yet is waited for (cacher waitUntilFreshAndBlock).
-    await waitForRevision(scope.store.storage, opts.resourceVersion, clientGone(res))
+    await waitForRevision(scope.store.storage, opts.resourceVersion, () => clientGone(res))
   }
   const list = await scope.store.list(scope.ctx, opts)
   await writeList(scope, res, list, n)

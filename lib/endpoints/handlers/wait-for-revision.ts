@@ -18,11 +18,18 @@ const pollIntervalMs = 25
  * Resolves once the storage's revision is at least `resourceVersion`. "" and "0" (any version) and
  * values that are not revisions (the list-options parser answers for those) pass at once.
  */
-export async function waitForRevision(storage: Storage, resourceVersion: string | null | undefined, signal?: AbortSignal): Promise<void> {
+export async function waitForRevision(
+  storage: Storage,
+  resourceVersion: string | null | undefined,
+  abortSignal?: () => AbortSignal,
+): Promise<void> {
   if (!resourceVersion || !/^[0-9]+$/.test(resourceVersion)) return
   const wanted = Number(resourceVersion)
   let current = await storage.currentRevision()
   if (wanted <= current) return
+  // Made only when the request has to wait: a signal aborted on every response's close costs a
+  // DOMException per request.
+  const signal = abortSignal?.()
   const deadline = Date.now() + blockTimeoutMs
   while (Date.now() < deadline && !signal?.aborted) {
     await sleep(pollIntervalMs)
