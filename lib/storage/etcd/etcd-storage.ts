@@ -7,13 +7,11 @@
  * tokens at a fixed revision; watches are etcd watches from a revision. etcd's MVCC history is the
  * history, so compaction makes old revisions fail Expired (410).
  */
-import { posix } from 'node:path'
 import type { Etcd3, IKeyValue, IRangeRequest, IRangeResponse, ITxnResponse } from 'etcd3'
 import type { KubeObject } from '../../api/types.js'
 import { jsonEqual } from '../../api/validation.js'
 import {
   StorageError,
-  conflict,
   expired,
   invalidContinue,
   keyExists,
@@ -25,16 +23,23 @@ import type {
   GuaranteedUpdateOptions,
   ListOptions,
   ListResult,
-  Preconditions,
   Storage,
   UpdateFunc,
   Watcher,
   WatchEvent,
   WatchOptions,
 } from '../interface.js'
-import { continueExpiredMessage, listExpiredMessage } from '../memory/memory-storage.js'
+import { asPrefix, checkPreconditions, parseResourceVersion, prefixEnd, toStorable as storableCopy } from '../backend-common.js'
+import { continueExpiredMessage, decodeContinue, encodeContinue, listExpiredMessage } from '../continue.js'
 import { etcdCallError, isCompactedError, isFutureRevisionError, isNeverSentError } from './etcd-errors.js'
 import { EtcdStorageWatcher } from './etcd-watcher.js'
+
+/** The copy to store, without resourceVersion: etcd's mod revision is the version. */
+function toStorable(key: string, obj: KubeObject): KubeObject {
+  const copy = storableCopy(key, obj)
+  delete copy.metadata.resourceVersion
+  return copy
+}
 
 export interface EtcdStorageConfig {
   /** Prepended to every key in etcd (kube-apiserver's --etcd-prefix; our keys already start with /registry). */
@@ -42,9 +47,6 @@ export interface EtcdStorageConfig {
   /** How long a watch may take to be established before the call fails Unreachable. */
   requestTimeoutMs: number
 }
-
-/** The only continue token version Kubernetes has ever issued (storage/continue.go). */
-const continueTokenVersion = 'meta.k8s.io/v1'
 
 /** Attempts of one etcd call, and the pause before the n-th retry (n times this). */
 const maxAttempts = 4
@@ -381,84 +383,10 @@ export class EtcdStorage implements Storage {
   }
 }
 
-function checkPreconditions(key: string, preconditions: Preconditions | undefined, obj: KubeObject | undefined): void {
-  if (preconditions === undefined) return
-  // A missing object (ignoreNotFound) is checked as an empty one, like etcd3's GuaranteedUpdate.
-  const uid = typeof obj?.metadata.uid === 'string' ? obj.metadata.uid : ''
-  const rv = typeof obj?.metadata.resourceVersion === 'string' ? obj.metadata.resourceVersion : ''
-  if (preconditions.uid !== undefined && preconditions.uid !== uid) {
-    throw conflict(key, `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${uid}`)
-  }
-  if (preconditions.resourceVersion !== undefined && preconditions.resourceVersion !== rv) {
-    throw conflict(
-      key,
-      `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${rv}`,
-    )
-  }
-}
 
-/** A private, JSON-normalised copy without resourceVersion: etcd's mod revision is the version. */
-function toStorable(key: string, obj: KubeObject): KubeObject {
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    throw new StorageError('InvalidObj', key, 'the object to store must be a JSON object')
-  }
-  const copy = JSON.parse(JSON.stringify(obj)) as KubeObject
-  if (typeof copy.metadata !== 'object' || copy.metadata === null || Array.isArray(copy.metadata)) {
-    throw new StorageError('InvalidObj', key, 'the object to store has no metadata')
-  }
-  delete copy.metadata.resourceVersion
-  return copy
-}
 
-function parseResourceVersion(key: string, rv: string): number {
-  const n = /^\d+$/.test(rv) ? Number(rv) : NaN
-  if (!Number.isSafeInteger(n)) {
-    // The endpoints validate query parameters first; this is the last line of defence.
-    throw new StorageError('InvalidObj', key, `invalid resource version: ${JSON.stringify(rv)}`)
-  }
-  return n
-}
 
-/** A list or watch covers every key below the prefix, so it ends in '/' as in etcd3's GetList. */
-function asPrefix(prefix: string): string {
-  return prefix.endsWith('/') ? prefix : prefix + '/'
-}
 
-/** The smallest string greater than every key under the prefix ('/' + 1 is '0'). */
-function prefixEnd(prefix: string): string {
-  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)
-}
 
-function encodeContinue(start: string, revision: number): string {
-  return Buffer.from(JSON.stringify({ v: continueTokenVersion, rv: revision, start })).toString('base64url')
-}
 
-/** storage.DecodeContinue: the token's start key, re-rooted under `prefix` and guarded against "..". */
-function decodeContinue(token: string, prefix: string): { startKey: string; revision: number } {
-  let parsed: unknown
-  try {
-    if (!/^[A-Za-z0-9_-]+={0,2}$/.test(token)) throw new Error('illegal base64 data')
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'))
-  } catch (err) {
-    throw invalidContinue(prefix, `continue key is not valid: ${(err as Error).message}`)
-  }
-  const { v, rv, start } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>
-  if (v !== continueTokenVersion) {
-    throw invalidContinue(prefix, `continue key is not valid: server does not recognize this encoded version ${String(v)}`)
-  }
-  if (typeof rv !== 'number' || !Number.isSafeInteger(rv) || rv <= 0) {
-    throw invalidContinue(prefix, 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)')
-  }
-  if (typeof start !== 'string' || start === '') {
-    throw invalidContinue(prefix, 'continue key is not valid: encoded start key empty (version meta.k8s.io/v1)')
-  }
-  const key = start.startsWith('/') ? start : '/' + start
-  if (cleanPath(key) !== key) throw invalidContinue(prefix, `continue key is not valid: ${start}`)
-  return { startKey: prefix + key.slice(1), revision: rv }
-}
 
-/** Go's path.Clean for a rooted path: no "." or ".." segments, no "//", no trailing '/'. */
-function cleanPath(p: string): string {
-  const cleaned = posix.normalize(p)
-  return cleaned.length > 1 && cleaned.endsWith('/') ? cleaned.slice(0, -1) : cleaned
-}

@@ -16,23 +16,22 @@
  * before the state changes, and rebuilds the state and history with restore() at start-up.
  */
 import { jsonEqual } from '../../api/validation.js'
-import { posix } from 'node:path'
 import type { KubeObject } from '../../api/types.js'
 import {
   StorageError,
-  conflict,
   expired,
   invalidContinue,
   keyExists,
   keyNotFound,
   tooLargeResourceVersion,
 } from '../errors.js'
+import { asPrefix, checkPreconditions, parseResourceVersion, prefixEnd, toStorable } from '../backend-common.js'
+import { continueExpiredMessage, decodeContinue, encodeContinue, listExpiredMessage } from '../continue.js'
 import type {
   DeleteOptions,
   GuaranteedUpdateOptions,
   ListOptions,
   ListResult,
-  Preconditions,
   Predicate,
   Storage,
   StorageFactory,
@@ -53,16 +52,8 @@ export interface MemoryStorageOptions {
   watchBufferLimit?: number
 }
 
-/** The message etcd3's GetList uses for a continue token whose revision has been compacted. */
-export const continueExpiredMessage =
-  'The provided continue parameter is too old to display a consistent list result. You can start a new list ' +
-  'without the continue parameter, or use the continue parameter from the response of the latest list.'
-
-/** The message etcd3's GetList uses for an exact list at a compacted revision. */
-export const listExpiredMessage = 'The resourceVersion for the provided list is too old.'
-
-/** The only continue token version Kubernetes has ever issued (storage/continue.go). */
-const continueTokenVersion = 'meta.k8s.io/v1'
+// Kept exported here, where they were first public.
+export { continueExpiredMessage, listExpiredMessage }
 
 const defaultHistorySize = 10000
 const defaultWatchBufferLimit = 10000
@@ -725,15 +716,7 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-/** The smallest string greater than every key under the prefix ('/' + 1 is '0'). */
-function prefixEnd(prefix: string): string {
-  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)
-}
 
-/** A list or watch covers every key below the prefix, so it ends in '/' as in etcd3's GetList. */
-function asPrefix(prefix: string): string {
-  return prefix.endsWith('/') ? prefix : prefix + '/'
-}
 
 function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback
@@ -741,42 +724,8 @@ function nonNegativeInteger(value: number | undefined, fallback: number, name: s
   return value
 }
 
-function parseResourceVersion(key: string, rv: string): number {
-  const n = /^\d+$/.test(rv) ? Number(rv) : NaN
-  if (!Number.isSafeInteger(n)) {
-    // The endpoints validate query parameters first; this is the last line of defence.
-    throw new StorageError('InvalidObj', key, `invalid resource version: ${JSON.stringify(rv)}`)
-  }
-  return n
-}
 
-function checkPreconditions(key: string, preconditions: Preconditions | undefined, obj: KubeObject | undefined): void {
-  if (preconditions === undefined) return
-  // A missing object (ignoreNotFound) is checked as an empty one, like etcd3's GuaranteedUpdate.
-  const uid = typeof obj?.metadata.uid === 'string' ? obj.metadata.uid : ''
-  const rv = typeof obj?.metadata.resourceVersion === 'string' ? obj.metadata.resourceVersion : ''
-  if (preconditions.uid !== undefined && preconditions.uid !== uid) {
-    throw conflict(key, `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${uid}`)
-  }
-  if (preconditions.resourceVersion !== undefined && preconditions.resourceVersion !== rv) {
-    throw conflict(
-      key,
-      `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${rv}`,
-    )
-  }
-}
 
-/** A private, JSON-normalised copy of what the caller wants stored. */
-function toStorable(key: string, obj: KubeObject): KubeObject {
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    throw new StorageError('InvalidObj', key, 'the object to store must be a JSON object')
-  }
-  const copy = JSON.parse(JSON.stringify(obj)) as KubeObject
-  if (typeof copy.metadata !== 'object' || copy.metadata === null || Array.isArray(copy.metadata)) {
-    throw new StorageError('InvalidObj', key, 'the object to store has no metadata')
-  }
-  return copy
-}
 
 /** The same frozen object with another resourceVersion; only the top level and metadata are new. */
 function withResourceVersion(obj: KubeObject, revision: number): KubeObject {
@@ -797,36 +746,5 @@ function deepFreeze<T>(value: T): T {
 }
 
 
-function encodeContinue(start: string, revision: number): string {
-  return Buffer.from(JSON.stringify({ v: continueTokenVersion, rv: revision, start })).toString('base64url')
-}
 
-/** storage.DecodeContinue: the token's start key, re-rooted under `prefix` and guarded against "..". */
-function decodeContinue(token: string, prefix: string): { startKey: string; revision: number } {
-  let parsed: unknown
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('illegal base64 data')
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'))
-  } catch (err) {
-    throw invalidContinue(prefix, `continue key is not valid: ${(err as Error).message}`)
-  }
-  const { v, rv, start } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>
-  if (v !== continueTokenVersion) {
-    throw invalidContinue(prefix, `continue key is not valid: server does not recognize this encoded version ${String(v)}`)
-  }
-  if (typeof rv !== 'number' || !Number.isSafeInteger(rv) || rv <= 0) {
-    throw invalidContinue(prefix, 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)')
-  }
-  if (typeof start !== 'string' || start === '') {
-    throw invalidContinue(prefix, 'continue key is not valid: encoded start key empty (version meta.k8s.io/v1)')
-  }
-  const key = start.startsWith('/') ? start : '/' + start
-  if (cleanPath(key) !== key) throw invalidContinue(prefix, `continue key is not valid: ${start}`)
-  return { startKey: prefix + key.slice(1), revision: rv }
-}
 
-/** Go's path.Clean for a rooted path: no "." or ".." segments, no "//", no trailing '/'. */
-function cleanPath(p: string): string {
-  const cleaned = posix.normalize(p)
-  return cleaned.length > 1 && cleaned.endsWith('/') ? cleaned.slice(0, -1) : cleaned
-}
