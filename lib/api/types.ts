@@ -23,6 +23,25 @@ export interface ObjectMeta {
   [key: string]: unknown
 }
 
+/** The JSON names of metav1.ObjectMeta's fields: what pruning and strict decoding accept in metadata. */
+export const objectMetaFields: ReadonlySet<string> = new Set([
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
+  'managedFields',
+])
+
 /** Any API object: TypeMeta + ObjectMeta + whatever the kind adds (spec, status, data, ...). */
 export interface KubeObject {
   apiVersion?: string

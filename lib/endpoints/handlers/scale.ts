@@ -14,6 +14,7 @@ import type { FieldError } from '../../api/field-errors.js'
 import { labelSelectorFromObject } from '../../api/labels.js'
 import type { LabelSelectorObject } from '../../api/labels.js'
 import type { KubeObject, ObjectMeta } from '../../api/types.js'
+import { objectMetaFields } from '../../api/types.js'
 import { validateObjectMeta } from '../../api/validation.js'
 import type { ResourceDefinition, ScaleDefinition } from '../../registry/resource.js'
 import { checkBodyAgainstURL, checkFields, decodeObject } from '../decode.js'
@@ -37,23 +38,6 @@ const int32Min = -2147483648
 const scaleFields: ReadonlySet<string> = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status'])
 const scaleSpecFields: ReadonlySet<string> = new Set(['replicas'])
 const scaleStatusFields: ReadonlySet<string> = new Set(['replicas', 'selector'])
-const objectMetaFields: ReadonlySet<string> = new Set([
-  'name',
-  'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-])
 
 /** printers.go scaleColumnDefinitions, used for `kubectl get deploy/x --subresource=scale`. */
 const scaleTableColumns: ResourceDefinition['tableColumns'] = [

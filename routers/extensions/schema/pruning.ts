@@ -6,30 +6,13 @@
  * does not have. The removed paths are returned the way kube prints them in fieldValidation
  * warnings and errors: `unknown field "spec.foo"` → "spec.foo", array items as "spec.list[0].x".
  */
+import { objectMetaFields } from '../../../lib/api/types.js'
 import { isObject, own } from './field-path.js'
 
 type Schema = Record<string, unknown>
 
 const metaFields = new Set(['apiVersion', 'kind', 'metadata'])
 
-/** The JSON names of metav1.ObjectMeta. */
-const objectMetaFields = new Set([
-  'name',
-  'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-])
 
 /** Item fields of the ObjectMeta lists that are structs (fieldsV1 inside managedFields is free-form). */
 const objectMetaListItems: Record<string, ReadonlySet<string>> = {
