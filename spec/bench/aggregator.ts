@@ -34,17 +34,10 @@ import tls from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { createServerChain } from '../../routers/chain.js'
+import { positive } from './common.js'
 
 const targetRatio = 0.7
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-
-function positive(env: string, fallback: number): number {
-  const raw = process.env[env]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${env} must be a positive number, got ${raw}`)
-  return n
-}
 
 export interface AggregatorBenchResult {
   direct: Load

@@ -26,18 +26,11 @@ import { createServerChain } from '../../routers/chain.js'
 import { compileValidationRules } from '../../routers/extensions/cel/index.js'
 import { compileSchema } from '../../routers/extensions/schema/index.js'
 import type { JSONSchemaProps } from '../../routers/extensions/schema/index.js'
+import { positive } from './common.js'
 
 const host = '127.0.0.1'
 const prometheusCRD = '/work/shared/testdata/crds/prometheus-operator/monitoring.coreos.com_prometheuses.yaml'
 const prometheusCRDRelative = fileURLToPath(new URL('../../../shared/testdata/crds/prometheus-operator/monitoring.coreos.com_prometheuses.yaml', import.meta.url))
-
-function positive(env: string, fallback: number): number {
-  const raw = process.env[env]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${env} must be a positive number, got ${raw}`)
-  return n
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)

@@ -26,6 +26,7 @@ import { benchStorageEtcd } from './storage-etcd.js'
 import { benchOpenAPIValidator } from './openapi-validator.js'
 import { benchAggregator } from './aggregator.js'
 import { benchCRDs } from './crds.js'
+import { positive, waitReady } from './common.js'
 
 const host = '127.0.0.1'
 const duration = positive('BENCH_DURATION', 10)
@@ -35,14 +36,6 @@ const starts = positive('BENCH_STARTS', 5)
 const namespace = 'default'
 const name = 'bench'
 const path = `/api/v1/namespaces/${namespace}/configmaps/${name}`
-
-function positive(env: string, fallback: number): number {
-  const raw = process.env[env]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${env} must be a positive number, got ${raw}`)
-  return n
-}
 
 interface Measured {
   label: string
@@ -74,22 +67,6 @@ async function listen(server: Server): Promise<string> {
     server.listen(0, host, () => resolve())
   })
   return `http://${host}:${(server.address() as AddressInfo).port}`
-}
-
-/** Polls /readyz until it answers 200 "ok"; bounded so a server that never gets ready fails the run. */
-async function waitReady(url: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/readyz`)
-      const body = await res.text()
-      if (res.status === 200 && body.trim() === 'ok') return
-    } catch {
-      // not accepting connections yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url}/readyz did not answer ok within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 1))
-  }
 }
 
 async function measureStartup(): Promise<number[]> {

@@ -21,20 +21,13 @@ import type { ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
+import { positive } from './common.js'
 
 const namespace = 'bench'
 const listPath = `/api/v1/namespaces/${namespace}/configmaps`
 const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io'
 const targetP50Ms = 300
 const targetRSSRatio = 2
-
-function positive(env: string, fallback: number): number {
-  const raw = process.env[env]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${env} must be a positive number, got ${raw}`)
-  return Math.floor(n)
-}
 
 interface Phase {
   label: string

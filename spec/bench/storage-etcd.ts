@@ -15,25 +15,18 @@
  */
 import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import autocannon from 'autocannon'
 import { Etcd3 } from 'etcd3'
 import type { KubeObject } from '../../lib/api/types.js'
 import { etcdStorageFactory } from '../../lib/storage/etcd/index.js'
 import type { StorageFactory } from '../../lib/storage/interface.js'
 import { createServerChain } from '../../routers/chain.js'
 import { startEtcdCluster } from '../support/etcd.js'
+import { positive, waitReady } from './common.js'
+import { apiCreates } from './storage.js'
 
 const host = '127.0.0.1'
 const namespace = 'default'
 const collection = `/api/v1/namespaces/${namespace}/configmaps`
-
-function positive(env: string, fallback: number): number {
-  const raw = process.env[env]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${env} must be a positive number, got ${raw}`)
-  return n
-}
 
 function configMap(name: string): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, uid: `uid-${name}` }, data: { greeting: 'hello', answer: '42' } }
@@ -80,28 +73,11 @@ async function startChain(factory: StorageFactory): Promise<{ url: string; stop(
 
 /** ConfigMap creates/s through the whole chain on etcd from `clients` connections for `seconds`. */
 export async function etcdApiCreateRate(endpoints: string[], clients = 64, seconds = 5): Promise<number> {
-  const chain = await startChain(etcdStorageFactory({ endpoints, keyPrefix: `/bench-api-${randomUUID().slice(0, 8)}` }))
+  const factory = etcdStorageFactory({ endpoints, keyPrefix: `/bench-api-${randomUUID().slice(0, 8)}` })
   try {
-    let counter = 0
-    const r = await autocannon({
-      url: chain.url,
-      connections: clients,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          path: collection,
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => ({ ...req, body: JSON.stringify(configMap(`api-${++counter}`)) }),
-        },
-      ],
-    })
-    if (r.errors > 0 || r.non2xx > 0 || r.timeouts > 0) {
-      throw new Error(`API creates: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx of ${r.requests.total}`)
-    }
-    return r.requests.total / seconds
+    return await apiCreates(factory, clients, seconds)
   } finally {
-    await chain.stop()
+    await factory().close()
   }
 }
 
@@ -171,20 +147,6 @@ export async function etcdWatchLag(endpoints: string[], writes = 500): Promise<W
     ac.abort()
     await a.stop()
     await b.stop()
-  }
-}
-
-async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/readyz`)
-      if (res.status === 200 && (await res.text()).trim() === 'ok') return
-    } catch {
-      // not accepting connections yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url}/readyz did not answer ok within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 10))
   }
 }
 

@@ -22,18 +22,11 @@ import type { Storage, StorageFactory } from '../../lib/storage/interface.js'
 import { memoryStorageFactory } from '../../lib/storage/memory/memory-storage.js'
 import { SqliteStorage, sqliteStorageFactory } from '../../lib/storage/sqlite/index.js'
 import { createServerChain } from '../../routers/chain.js'
+import { positive, waitReady } from './common.js'
 
 const host = '127.0.0.1'
 const namespace = 'default'
 const collection = `/api/v1/namespaces/${namespace}/configmaps`
-
-function positive(env: string, fallback: number): number {
-  const raw = process.env[env]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${env} must be a positive number, got ${raw}`)
-  return n
-}
 
 interface Backend {
   name: string
@@ -64,7 +57,7 @@ async function rawCreates(storage: Storage, clients: number, seconds: number): P
 }
 
 /** POST of new ConfigMaps through the whole chain from `clients` connections for `seconds`; creates per second. */
-async function apiCreates(factory: StorageFactory, clients: number, seconds: number): Promise<number> {
+export async function apiCreates(factory: StorageFactory, clients: number, seconds: number): Promise<number> {
   const ac = new AbortController()
   const running = await createServerChain({ storage: factory }).prepareRun().run({ port: 0, host, signal: ac.signal })
   try {
@@ -90,20 +83,6 @@ async function apiCreates(factory: StorageFactory, clients: number, seconds: num
   } finally {
     ac.abort()
     await running.stopped
-  }
-}
-
-async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/readyz`)
-      if (res.status === 200 && (await res.text()).trim() === 'ok') return
-    } catch {
-      // not accepting connections yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url}/readyz did not answer ok within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 1))
   }
 }
 
