@@ -3,8 +3,8 @@
  * What the etcd backend costs, as functions spec/bench/storage.ts (or a script) can call:
  * - etcdRawPutRate: plain etcd puts/s from `clients` concurrent callers on one etcd3 client, the
  *   ceiling anything on top of this etcd can reach;
- * - etcdApiCreateRate: ConfigMap creates/s through the full HTTP chain
- *   (createServerChain({ storage: etcdStorageFactory(...) })) from `clients` connections;
+ * - etcdApiCreateRate: ConfigMap creates/s through the full HTTP chain on etcd, the server in its
+ *   own process (the same apiCreates as the other backends), from `clients` connections;
  * - etcdWatchLag: two server chains in this process, each with its own etcd client (so its own
  *   gRPC connection and watch stream, as two processes would have), a watch over HTTP on B and
  *   sequential creates through HTTP on A; the time from A's 201 to the event line on B, p50/p99.
@@ -71,14 +71,12 @@ async function startChain(factory: StorageFactory): Promise<{ url: string; stop(
   }
 }
 
-/** ConfigMap creates/s through the whole chain on etcd from `clients` connections for `seconds`. */
+/**
+ * ConfigMap creates/s through the whole chain on etcd from `clients` connections for `seconds`,
+ * the server in its own process as for the other backends (spec/bench/storage.ts apiCreates).
+ */
 export async function etcdApiCreateRate(endpoints: string[], clients = 64, seconds = 5): Promise<number> {
-  const factory = etcdStorageFactory({ endpoints, keyPrefix: `/bench-api-${randomUUID().slice(0, 8)}` })
-  try {
-    return await apiCreates(factory, clients, seconds)
-  } finally {
-    await factory().close()
-  }
+  return apiCreates(`etcd://${endpoints.map((e) => e.replace(/^https?:\/\//, '')).join(',')}`, clients, seconds)
 }
 
 export interface WatchLag {

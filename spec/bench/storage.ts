@@ -2,8 +2,9 @@
  * @module spec/bench/storage
  * What the storage backends cost, in one run:
  * - creates/s with BENCH_STORAGE_CLIENTS (default 64) concurrent clients POSTing ConfigMaps through
- *   the full HTTP chain (createServerChain({ storage })), beside the same backend's raw create rate
- *   (storage.create directly, the same number of concurrent callers), and the API / raw ratio;
+ *   the full HTTP chain (a server in a child process, so the load generator has its own event
+ *   loop), beside the same backend's raw create rate (storage.create directly in this process, the
+ *   same number of concurrent callers), and the API / raw ratio;
  *   for memory and SQLite (synchronous=FULL) (etcd: spec/bench/storage-etcd.ts);
  * - the time from opening a SQLite file holding BENCH_STORAGE_STARTUP_ITEMS (default 10,000)
  *   ConfigMaps to the first "ok" from /readyz;
@@ -12,10 +13,12 @@
  *   incremental_vacuum), and the longest single compaction batch.
  * Knobs: BENCH_STORAGE_DURATION (seconds per target, default 5). BENCH_STORAGE=0 skips this part.
  */
+import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import type { KubeObject } from '../../lib/api/types.js'
 import type { Storage, StorageFactory } from '../../lib/storage/interface.js'
@@ -30,8 +33,10 @@ const collection = `/api/v1/namespaces/${namespace}/configmaps`
 
 interface Backend {
   name: string
-  /** A fresh, empty backend for one measurement. */
+  /** A fresh, empty backend for the raw measurement. */
   factory(): StorageFactory
+  /** The --storage URL of a fresh, empty backend for the server process of the API measurement. */
+  url(): string
 }
 
 function configMap(name: string): KubeObject {
@@ -56,15 +61,27 @@ async function rawCreates(storage: Storage, clients: number, seconds: number): P
   return n / ((performance.now() - t0) / 1000)
 }
 
-/** POST of new ConfigMaps through the whole chain from `clients` connections for `seconds`; creates per second. */
-export async function apiCreates(factory: StorageFactory, clients: number, seconds: number): Promise<number> {
-  const ac = new AbortController()
-  const running = await createServerChain({ storage: factory }).prepareRun().run({ port: 0, host, signal: ac.signal })
+/**
+ * POST of new ConfigMaps through the whole chain from `clients` connections for `seconds`; creates
+ * per second. The server runs in a child process (spec/bench/list-server.ts) on the given --storage
+ * URL, so the load generator does not share its event loop.
+ */
+export async function apiCreates(storageURL: string, clients: number, seconds: number): Promise<number> {
+  const child = fork(fileURLToPath(new URL('./list-server.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_SERVER_STORAGE: storageURL },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   try {
-    await waitReady(running.url)
+    const url = await new Promise<string>((resolve, reject) => {
+      child.once('message', (m) => resolve((m as { url: string }).url))
+      child.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before listening`)))
+    })
+    await waitReady(url)
     let counter = 0
     const r = await autocannon({
-      url: running.url,
+      url,
       connections: clients,
       duration: seconds,
       requests: [
@@ -81,8 +98,9 @@ export async function apiCreates(factory: StorageFactory, clients: number, secon
     }
     return r.requests.total / seconds
   } finally {
-    ac.abort()
-    await running.stopped
+    if (child.connected) child.send('stop')
+    else child.kill()
+    await exited
   }
 }
 
@@ -107,8 +125,8 @@ export async function benchStorage(): Promise<void> {
   const sqlitePath = (): string => join(dir, `db-${++files}`, 'state.db')
 
   const backends: Backend[] = [
-    { name: 'memory', factory: () => memoryStorageFactory() },
-    { name: 'sqlite (FULL)', factory: () => sqliteStorageFactory({ path: sqlitePath() }) },
+    { name: 'memory', factory: () => memoryStorageFactory(), url: () => 'memory' },
+    { name: 'sqlite (FULL)', factory: () => sqliteStorageFactory({ path: sqlitePath() }), url: () => `sqlite:${sqlitePath()}` },
   ]
   // etcd is measured by spec/bench/storage-etcd.ts, which starts its own etcd (or uses BENCH_STORAGE_ETCD).
 
@@ -124,13 +142,7 @@ export async function benchStorage(): Promise<void> {
       } finally {
         await rawStorage.close()
       }
-      const apiFactory = backend.factory()
-      let api: number
-      try {
-        api = await apiCreates(apiFactory, clients, seconds)
-      } finally {
-        await apiFactory().close()
-      }
+      const api = await apiCreates(backend.url(), clients, seconds)
       console.log([backend.name.padEnd(16), raw.toFixed(0).padStart(10), api.toFixed(0).padStart(10), (api / raw).toFixed(3).padStart(10)].join(' '))
     }
 
