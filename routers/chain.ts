@@ -10,6 +10,7 @@ import type { Application, Router } from 'express'
 import { bodyLimit } from '../lib/filters/body-limit.js'
 import { auditID } from '../lib/filters/audit-id.js'
 import { cacheControl } from '../lib/filters/cache-control.js'
+import { filterChain } from '../lib/filters/chain.js'
 import { maxInFlight } from '../lib/filters/max-in-flight.js'
 import { muxAndDiscoveryComplete } from '../lib/filters/mux-discovery-complete.js'
 import { panicRecovery } from '../lib/filters/panic-recovery.js'
@@ -79,20 +80,23 @@ export function createServerChain(config: ServerChainConfig = {}): ServerChain {
 
   const tracker = new InFlightTracker({ isLongRunning, signals: lifecycle })
   const handler = express.Router()
-  // Filters in request order (DefaultBuildHandlerChain), then the servers, outermost first.
+  // Filters in request order (DefaultBuildHandlerChain), then the servers from the outermost:
+  // each server's handler hands what it does not serve to the next (its NextDelegate).
   handler.use(
-    auditID(),
-    requestInfo(),
-    muxAndDiscoveryComplete(lifecycle.muxAndDiscoveryComplete),
-    cacheControl(),
-    tracker.middleware(),
-    requestTimeout({ timeoutMs: completed.requestTimeoutMs, isLongRunning }),
-    maxInFlight({ maxRequestsInFlight: completed.maxRequestsInFlight, maxMutatingRequestsInFlight: completed.maxMutatingRequestsInFlight, isLongRunning }),
-    bodyLimit({ maxBytes: completed.maxRequestBodyBytes }),
+    filterChain([
+      auditID(),
+      requestInfo(),
+      muxAndDiscoveryComplete(lifecycle.muxAndDiscoveryComplete),
+      cacheControl(),
+      tracker.middleware(),
+      requestTimeout({ timeoutMs: completed.requestTimeoutMs, isLongRunning }),
+      maxInFlight({ maxRequestsInFlight: completed.maxRequestsInFlight, maxMutatingRequestsInFlight: completed.maxMutatingRequestsInFlight, isLongRunning }),
+      bodyLimit({ maxBytes: completed.maxRequestBodyBytes }),
+      ...(completed.authentication ? [completed.authentication] : []),
+      ...(completed.authorization ? [completed.authorization] : []),
+    ]),
+    aggregator.handler,
   )
-  if (completed.authentication) handler.use(completed.authentication)
-  if (completed.authorization) handler.use(completed.authorization)
-  handler.use(aggregator.router, kube.router, extensions.router, notFound)
   handler.use(panicRecovery({ logger }), statusErrorWriter())
 
   const app = express()

@@ -6,7 +6,7 @@
  * so the outermost server reports and waits for all of them.
  */
 import express from 'express'
-import type { NextFunction, Request, Response, Router } from 'express'
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express'
 import * as errors from '../api/errors.js'
 import type { DiscoveryGroupVersion } from '../endpoints/discovery/documents.js'
 import { apiGroup, apiResourceList, orderGroups } from '../endpoints/discovery/documents.js'
@@ -23,8 +23,13 @@ import type { PostStartHookFunc } from './hooks.js'
 /** What a server exposes to the server in front of it. */
 export interface DelegationTarget {
   readonly name: string
-  /** The server's own handler; the filters of the outermost server run before it. */
+  /** The server's own routes; what they do not serve reaches the end of the router. */
   readonly router: Router
+  /**
+   * The router followed by the NextDelegate's handler: what this server does not serve goes on
+   * to the next server. The outermost server's handler is the whole chain (after the filters).
+   */
+  readonly handler: RequestHandler
   nextDelegate(): DelegationTarget | undefined
   postStartHooks(): PostStartHook[]
   healthChecks(): HealthChecker[]
@@ -39,6 +44,7 @@ export function emptyDelegate(name: string, handler: Router): DelegationTarget {
   return {
     name,
     router: handler,
+    handler,
     nextDelegate: () => undefined,
     postStartHooks: () => [],
     healthChecks: () => [],
@@ -51,6 +57,7 @@ export function emptyDelegate(name: string, handler: Router): DelegationTarget {
 export class GenericServer implements DelegationTarget {
   readonly name: string
   readonly router: Router
+  readonly handler: RequestHandler
   readonly config: CompletedConfig
   /** Resources served by this server, looked up by group/version/resource. */
   readonly mux: ResourceMux
@@ -76,6 +83,30 @@ export class GenericServer implements DelegationTarget {
       if (!info.isResourceRequest && server.serveDiscovery(info, req, res)) return
       await mux.serve(info, req, res, next)
     })
+    // A resource request for a group-version this server does not serve skips its router and goes
+    // straight to the delegate (kube's director hands such paths to its NotFoundHandler). Walking
+    // the router's layers only to fall off its end would cost every request for the servers
+    // behind this one a pass over each layer and a turn of the event loop (router 2 finishes an
+    // exhausted stack with setImmediate).
+    this.handler = function serverHandler(req: Request, res: Response, next: NextFunction): void {
+      const info = res.locals['requestInfo'] as RequestInfo | undefined
+      if (info?.isResourceRequest && !server.servesResourceRequest(info)) {
+        void delegate.handler(req, res, next)
+        return
+      }
+      server.router(req, res, function toDelegate(err?: unknown): void {
+        if (err !== undefined && err !== null && err !== 'router') return next(err)
+        void delegate.handler(req, res, next)
+      })
+    }
+  }
+
+  /**
+   * Whether a resource request may be served by this server's router: its installed group-versions.
+   * A server with routes for other resource paths (the aggregator's remote APIServices) extends it.
+   */
+  protected servesResourceRequest(info: RequestInfo): boolean {
+    return this.mux.ownsGroupVersion(info.apiGroup, info.apiVersion)
   }
 
   nextDelegate(): DelegationTarget {

@@ -212,6 +212,11 @@ export class AggregatorServer extends GenericServer implements LocalGroupVersion
     return out
   }
 
+  /** apiregistration.k8s.io, and the group-versions of remote APIServices (proxied). */
+  protected override servesResourceRequest(info: RequestInfo): boolean {
+    return super.servesResourceRequest(info) || this.watcher.forGroupVersion(info.apiGroup, info.apiVersion)?.service !== undefined
+  }
+
   /** /apis/<g> of a group with a remote version, and every path under a remote /apis/<g>/<v>. */
   private async serveAPIServicePath(req: Request, res: Response, next: NextFunction): Promise<void> {
     const info = res.locals['requestInfo'] as RequestInfo
