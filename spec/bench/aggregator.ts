@@ -29,14 +29,16 @@
  */
 import { fork, spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import tls from 'node:tls'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
-import { createServerChain } from '../../routers/chain.js'
-import { positive } from './common.js'
+import type * as chainModule from '../../routers/chain.js'
+import { positive, procCPU } from './common.js'
+import type { CPUProbe } from './common.js'
 
 const targetRatio = 0.7
+type ChainModule = typeof chainModule
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 
 export interface AggregatorBenchResult {
@@ -54,21 +56,6 @@ interface Load {
   p99: number
   /** CPU ms per 1000 requests in each process (autocannon's own excluded). */
   cpu: Record<string, number>
-}
-
-/** CPU time (user + system, µs) of a process: its own via IPC, a child's from /proc (Linux). */
-type CPUProbe = () => Promise<number>
-
-function procCPU(pid: number): CPUProbe {
-  return async () => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-      // utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
-      return (Number(fields[11]) + Number(fields[12])) * 10_000
-    } catch {
-      return NaN
-    }
-  }
 }
 
 async function load(url: string, duration: number, connections: number, warmup: number, probes: Record<string, CPUProbe>): Promise<Load> {
@@ -185,8 +172,17 @@ async function serveChain(): Promise<void> {
     if (m === 'stats') process.send?.({ cpu: process.cpuUsage(), tlsConnections })
   })
   const ac = new AbortController()
+  // The compiled chain, as users run it (npm run bench builds it first).
+  const compiled = join(repoRoot, 'dist/routers/chain.js')
+  if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run npm run build first (npm run bench does)`)
+  const { createServerChain } = (await import(pathToFileURL(compiled).href)) as ChainModule
   const running = await createServerChain().prepareRun().run({ port: 0, host: '127.0.0.1', signal: ac.signal })
-  process.once('SIGTERM', () => ac.abort())
+  // Exits once stopped: keep-alive sockets and controllers would otherwise keep it running (and a
+  // --cpu-prof profile is written only at exit).
+  process.once('SIGTERM', () => {
+    ac.abort()
+    void running.stopped.then(() => process.exit(0))
+  })
   process.send?.({ url: running.url })
 }
 

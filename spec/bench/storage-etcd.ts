@@ -5,9 +5,9 @@
  *   ceiling anything on top of this etcd can reach;
  * - etcdApiCreateRate: ConfigMap creates/s through the full HTTP chain on etcd, the server in its
  *   own process (the same apiCreates as the other backends), from `clients` connections;
- * - etcdWatchLag: two server chains in this process, each with its own etcd client (so its own
- *   gRPC connection and watch stream, as two processes would have), a watch over HTTP on B and
- *   sequential creates through HTTP on A; the time from A's 201 to the event line on B, p50/p99.
+ * - etcdWatchLag: two kube-express processes (the compiled CLI) on the same etcd, a watch over HTTP
+ *   on B and sequential creates through HTTP on A; the time from A's 201 to the event line on B,
+ *   p50/p99.
  * benchStorageEtcd() runs all three, against BENCH_STORAGE_ETCD=http://h:p[,...] when set, else
  * against a single etcd it starts on loopback with spec/support/etcd.ts (flags printed).
  * Knobs: BENCH_STORAGE_DURATION (seconds per rate, default 5), BENCH_STORAGE_CLIENTS (default 64),
@@ -17,14 +17,11 @@ import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { Etcd3 } from 'etcd3'
 import type { KubeObject } from '../../lib/api/types.js'
-import { etcdStorageFactory } from '../../lib/storage/etcd/index.js'
-import type { StorageFactory } from '../../lib/storage/interface.js'
-import { createServerChain } from '../../routers/chain.js'
 import { startEtcdCluster } from '../support/etcd.js'
-import { positive, waitReady } from './common.js'
-import { apiCreates } from './storage.js'
+import { positive, startCLIServer } from './common.js'
+import { apiCreates, createsRow } from './storage.js'
+import type { APICreates } from './storage.js'
 
-const host = '127.0.0.1'
 const namespace = 'default'
 const collection = `/api/v1/namespaces/${namespace}/configmaps`
 
@@ -57,26 +54,17 @@ export async function etcdRawPutRate(endpoints: string[], clients = 64, seconds 
   }
 }
 
-async function startChain(factory: StorageFactory): Promise<{ url: string; stop(): Promise<void> }> {
-  const ac = new AbortController()
-  const running = await createServerChain({ storage: factory }).prepareRun().run({ port: 0, host, signal: ac.signal })
-  await waitReady(running.url)
-  return {
-    url: running.url,
-    async stop() {
-      ac.abort()
-      await running.stopped
-      await factory().close()
-    },
-  }
-}
-
 /**
  * ConfigMap creates/s through the whole chain on etcd from `clients` connections for `seconds`,
  * the server in its own process as for the other backends (spec/bench/storage.ts apiCreates).
  */
-export async function etcdApiCreateRate(endpoints: string[], clients = 64, seconds = 5): Promise<number> {
-  return apiCreates(`etcd://${endpoints.map((e) => e.replace(/^https?:\/\//, '')).join(',')}`, clients, seconds)
+export async function etcdApiCreateRate(endpoints: string[], clients = 64, seconds = 5): Promise<APICreates> {
+  return apiCreates(etcdURL(endpoints), clients, seconds)
+}
+
+/** The --storage URL for etcd endpoints given as http://host:port. */
+function etcdURL(endpoints: string[]): string {
+  return `etcd://${endpoints.map((e) => e.replace(/^https?:\/\//, '')).join(',')}`
 }
 
 export interface WatchLag {
@@ -87,13 +75,16 @@ export interface WatchLag {
 }
 
 /**
- * Two chains on one etcd (one process, one etcd client each): `writes` sequential creates through
- * A, each timed from A's 201 to its ADDED line on a watch over HTTP on B.
+ * Two kube-express processes on one etcd (the compiled CLI, each with its own etcd client):
+ * `writes` sequential creates through A, each timed from A's 201 to its ADDED line on a watch over
+ * HTTP on B.
  */
 export async function etcdWatchLag(endpoints: string[], writes = 500): Promise<WatchLag> {
-  const keyPrefix = `/bench-lag-${randomUUID().slice(0, 8)}`
-  const a = await startChain(etcdStorageFactory({ endpoints, keyPrefix }))
-  const b = await startChain(etcdStorageFactory({ endpoints, keyPrefix }))
+  const url = etcdURL(endpoints)
+  const a = await startCLIServer(url)
+  const b = await startCLIServer(url)
+  // Names of this run only, so a given (shared) etcd can hold earlier runs' objects.
+  const run = randomUUID().slice(0, 8)
   const ac = new AbortController()
   try {
     const list = (await (await fetch(`${b.url}${collection}`)).json()) as { metadata: { resourceVersion: string } }
@@ -121,7 +112,7 @@ export async function etcdWatchLag(endpoints: string[], writes = 500): Promise<W
 
     const lags: number[] = []
     for (let i = 0; i < writes; i++) {
-      const name = `lag-${i}`
+      const name = `lag-${run}-${i}`
       const arrived = new Promise<void>((resolve) => waiters.set(name, resolve))
       const created = await fetch(`${a.url}${collection}`, {
         method: 'POST',
@@ -161,10 +152,11 @@ export async function benchStorageEtcd(): Promise<void> {
     console.log(`etcd: ${given ? `given endpoints ${given}` : `etcd ${cluster!.members[0].args().join(' ')}`}`)
     const raw = await etcdRawPutRate(endpoints, clients, seconds)
     const api = await etcdApiCreateRate(endpoints, clients, seconds)
-    console.log(`etcd: ${clients} concurrent clients, ${seconds} s each: raw puts ${raw.toFixed(0)}/s, API creates ${api.toFixed(0)}/s (API / raw ${(api / raw).toFixed(3)})`)
+    console.log(`etcd: ConfigMap creates/s, ${clients} concurrent clients, ${seconds} s per target (raw: etcd puts from this process)`)
+    console.log(createsRow('etcd', raw, api))
     const lag = await etcdWatchLag(endpoints, writes)
     console.log(
-      `etcd watch lag, write ack on chain A -> event on chain B (two chains, one process, own clients), ${lag.writes} writes: ` +
+      `etcd watch lag, write ack on server A -> event on server B (two processes), ${lag.writes} writes: ` +
         `p50 ${lag.p50Ms.toFixed(2)} ms, p99 ${lag.p99Ms.toFixed(2)} ms, max ${lag.maxMs.toFixed(2)} ms`,
     )
   } finally {

@@ -25,7 +25,8 @@ import type { Storage, StorageFactory } from '../../lib/storage/interface.js'
 import { memoryStorageFactory } from '../../lib/storage/memory/memory-storage.js'
 import { SqliteStorage, sqliteStorageFactory } from '../../lib/storage/sqlite/index.js'
 import { createServerChain } from '../../routers/chain.js'
-import { positive, waitReady } from './common.js'
+import { positive, procCPU, startCLIServer, waitReady } from './common.js'
+import type { ServerProcess } from './common.js'
 
 const host = '127.0.0.1'
 const namespace = 'default'
@@ -61,46 +62,84 @@ async function rawCreates(storage: Storage, clients: number, seconds: number): P
   return n / ((performance.now() - t0) / 1000)
 }
 
+export interface APICreates {
+  /** Creates per second. */
+  rate: number
+  /** The server process's CPU per create, in µs. */
+  cpuMicros: number
+}
+
 /**
- * POST of new ConfigMaps through the whole chain from `clients` connections for `seconds`; creates
- * per second. The server runs in a child process (spec/bench/list-server.ts) on the given --storage
- * URL, so the load generator does not share its event loop.
+ * POST of new ConfigMaps from `clients` connections for `seconds` to a server in a process of its
+ * own (the compiled CLI on the given --storage URL, or the bare baseline), so the load generator
+ * does not share its event loop. A short unrecorded run first lets the server's JIT settle.
  */
-export async function apiCreates(storageURL: string, clients: number, seconds: number): Promise<number> {
-  const child = fork(fileURLToPath(new URL('./list-server.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_SERVER_STORAGE: storageURL },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+export async function apiCreates(storageURL: string, clients: number, seconds: number): Promise<APICreates> {
+  const server = storageURL === bareBaseline ? await startBareServer() : await startCLIServer(storageURL)
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      child.once('message', (m) => resolve((m as { url: string }).url))
-      child.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before listening`)))
-    })
-    await waitReady(url)
     let counter = 0
-    const r = await autocannon({
-      url,
-      connections: clients,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          path: collection,
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => ({ ...req, body: JSON.stringify(configMap(`api-${++counter}`)) }),
-        },
-      ],
-    })
-    if (r.errors > 0 || r.non2xx > 0 || r.timeouts > 0) {
-      throw new Error(`API creates: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx of ${r.requests.total}`)
+    const run = async (duration: number): Promise<autocannon.Result> => {
+      const r = await autocannon({
+        url: server.url,
+        connections: clients,
+        duration,
+        requests: [
+          {
+            method: 'POST',
+            path: collection,
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (req) => ({ ...req, body: JSON.stringify(configMap(`api-${++counter}`)) }),
+          },
+        ],
+      })
+      if (r.errors > 0 || r.non2xx > 0 || r.timeouts > 0) {
+        throw new Error(`API creates: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx of ${r.requests.total}`)
+      }
+      return r
     }
-    return r.requests.total / seconds
+    await run(1)
+    const before = await server.cpu()
+    const r = await run(seconds)
+    const cpu = (await server.cpu()) - before
+    return { rate: r.requests.total / seconds, cpuMicros: cpu / r.requests.total }
   } finally {
-    if (child.connected) child.send('stop')
-    else child.kill()
-    await exited
+    await server.stop()
+  }
+}
+
+/** One row of the creates table; raw is absent for the baseline. */
+export function createsRow(name: string, raw: number | undefined, api: APICreates): string {
+  return [
+    name.padEnd(16),
+    (raw === undefined ? '-' : raw.toFixed(0)).padStart(10),
+    api.rate.toFixed(0).padStart(10),
+    (raw === undefined ? '-' : (api.rate / raw).toFixed(3)).padStart(10),
+    `${api.cpuMicros.toFixed(0)} µs`.padStart(18),
+  ].join(' ')
+}
+
+/** The --storage "URL" of the baseline: a bare Express app doing the least a create must do. */
+export const bareBaseline = 'bare-express'
+
+/**
+ * spec/bench/bare-server.ts in a child process: Express 5 reading the body, JSON.parse, filling
+ * uid, resourceVersion and creationTimestamp, keeping a copy in a Map and answering 201 with the
+ * JSON. The ceiling for any Express app on this machine with this load generator.
+ */
+async function startBareServer(): Promise<ServerProcess> {
+  const child = fork(fileURLToPath(new URL('./bare-server.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { url: string }).url))
+    child.once('exit', (code) => reject(new Error(`the bare server exited (${code}) before listening`)))
+  })
+  return {
+    url,
+    cpu: procCPU(child.pid!),
+    stop: async () => {
+      child.kill('SIGTERM')
+      await exited
+    },
   }
 }
 
@@ -133,7 +172,7 @@ export async function benchStorage(): Promise<void> {
   try {
     console.log('')
     console.log(`storage: ConfigMap creates/s, ${clients} concurrent clients, ${seconds} s per target`)
-    console.log(['backend'.padEnd(16), 'raw/s'.padStart(10), 'API/s'.padStart(10), 'API / raw'.padStart(10)].join(' '))
+    console.log(['backend'.padEnd(16), 'raw/s'.padStart(10), 'API/s'.padStart(10), 'API / raw'.padStart(10), 'server CPU/create'.padStart(18)].join(' '))
     for (const backend of backends) {
       const rawStorage = backend.factory()()
       let raw: number
@@ -143,8 +182,10 @@ export async function benchStorage(): Promise<void> {
         await rawStorage.close()
       }
       const api = await apiCreates(backend.url(), clients, seconds)
-      console.log([backend.name.padEnd(16), raw.toFixed(0).padStart(10), api.toFixed(0).padStart(10), (api / raw).toFixed(3).padStart(10)].join(' '))
+      console.log(createsRow(backend.name, raw, api))
     }
+    // The ceiling: what an Express app doing the least a create must do reaches here.
+    console.log(createsRow('bare Express', undefined, await apiCreates(bareBaseline, clients, seconds)))
 
     await benchStartup(sqlitePath(), positive('BENCH_STORAGE_STARTUP_ITEMS', 10_000), positive('BENCH_STORAGE_STARTUP_CRDS', 50))
     await benchCompaction(sqlitePath(), positive('BENCH_STORAGE_KEYS', 1000), positive('BENCH_STORAGE_UPDATES', 100))
