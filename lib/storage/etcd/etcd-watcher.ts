@@ -13,7 +13,8 @@
  */
 import type { Watcher as EtcdWatcher, IWatchResponse, IKeyValue } from 'etcd3'
 import type { KubeObject } from '../../api/types.js'
-import type { Predicate, Watcher, WatchEvent } from '../interface.js'
+import type { Predicate, WatchEvent } from '../interface.js'
+import { BufferedWatcher } from '../buffered-watcher.js'
 
 /** Turns a stored key-value into the object callers see (resourceVersion = mod revision). */
 export type Decoder = (kv: IKeyValue, revision: number) => KubeObject
@@ -22,16 +23,10 @@ export type Decoder = (kv: IKeyValue, revision: number) => KubeObject
 const bufferLimit = 10000
 
 /** @public */
-export class EtcdStorageWatcher implements Watcher, AsyncIterator<WatchEvent> {
+export class EtcdStorageWatcher extends BufferedWatcher {
   private readonly predicate: Predicate | undefined
   private readonly decode: Decoder
   private readonly onEnd: (w: EtcdStorageWatcher) => void
-  private queue: WatchEvent[]
-  private unreadInitial: number
-  private readonly waiting: ((result: IteratorResult<WatchEvent>) => void)[] = []
-  private closing = false
-  private stopped = false
-  private timer: NodeJS.Timeout | undefined
   private etcd: EtcdWatcher | undefined
   /** Every event up to this revision has been queued: what a bookmark may report. */
   private revision: number
@@ -44,17 +39,11 @@ export class EtcdStorageWatcher implements Watcher, AsyncIterator<WatchEvent> {
     bookmarkIntervalMs: number
     onEnd: (w: EtcdStorageWatcher) => void
   }) {
-    this.queue = opts.initial
-    this.unreadInitial = opts.initial.length
+    super(opts.initial, bufferLimit, opts.bookmarkIntervalMs)
     this.revision = opts.startRevision - 1
     this.predicate = opts.predicate
     this.decode = opts.decode
     this.onEnd = opts.onEnd
-    if (opts.bookmarkIntervalMs > 0) {
-      this.timer = setInterval(() => this.bookmark(), opts.bookmarkIntervalMs)
-      // A forgotten watch must not keep the process alive.
-      this.timer.unref()
-    }
   }
 
   /** Connects the etcd watch; its events are handled from here on. */
@@ -63,56 +52,17 @@ export class EtcdStorageWatcher implements Watcher, AsyncIterator<WatchEvent> {
     etcd.on('data', (res: IWatchResponse) => this.handle(res))
     // A cancelled watch (compacted revision, etcd-side cancel) cannot resume without a gap.
     etcd.on('error', () => this.closeInput())
-    if (this.stopped || this.closing) this.cancelEtcd()
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
-    return this
-  }
-
-  next(): Promise<IteratorResult<WatchEvent>> {
-    if (!this.stopped && this.queue.length > 0) {
-      const value = this.queue.shift() as WatchEvent
-      if (this.unreadInitial > 0) this.unreadInitial--
-      return Promise.resolve({ value, done: false })
-    }
-    if (this.stopped || this.closing) {
-      this.stop()
-      return Promise.resolve({ value: undefined, done: true })
-    }
-    return new Promise((resolve) => this.waiting.push(resolve))
-  }
-
-  return(): Promise<IteratorResult<WatchEvent>> {
-    this.stop()
-    return Promise.resolve({ value: undefined, done: true })
-  }
-
-  stop(): void {
-    if (this.stopped) return
-    this.stopped = true
-    this.endInput()
-    this.queue = []
-    for (const resolve of this.waiting.splice(0)) resolve({ value: undefined, done: true })
-  }
-
-  /** Ends the stream after what is already buffered. */
-  closeInput(): void {
-    this.endInput()
-    if (this.queue.length === 0) this.stop()
-  }
-
-  private endInput(): void {
-    if (this.closing) return
-    this.closing = true
-    if (this.timer !== undefined) clearInterval(this.timer)
-    this.timer = undefined
-    this.cancelEtcd()
-    this.onEnd(this)
+    if (this.inputClosed) this.cancelEtcd()
   }
 
   /** Settles once etcd has acknowledged the cancellation (or the stream is gone). */
   cancelled: Promise<void> = Promise.resolve()
+
+  /** The etcd watch is cancelled and the storage forgets this watcher. */
+  protected override inputEnded(): void {
+    this.cancelEtcd()
+    this.onEnd(this)
+  }
 
   private cancelEtcd(): void {
     const etcd = this.etcd
@@ -122,14 +72,14 @@ export class EtcdStorageWatcher implements Watcher, AsyncIterator<WatchEvent> {
   }
 
   private handle(res: IWatchResponse): void {
-    if (this.closing) return
+    if (this.inputClosed) return
     const events = res.events ?? []
     try {
       for (const ev of events) {
         const out = this.toWatchEvent(ev.type === 'Delete', ev.kv, ev.prev_kv)
         if (out === 'end') return this.closeInput()
         if (out !== undefined) this.push(out)
-        if (this.closing) return
+        if (this.inputClosed) return
       }
     } catch {
       // A predicate or an object that cannot be evaluated would leave a silent gap: end the watch
@@ -171,25 +121,7 @@ export class EtcdStorageWatcher implements Watcher, AsyncIterator<WatchEvent> {
     return now ? { type: 'MODIFIED', object: obj } : undefined
   }
 
-  private bookmark(): void {
-    if (this.closing) return
-    const event: WatchEvent = { type: 'BOOKMARK', object: { metadata: { resourceVersion: String(this.revision) } } as KubeObject }
-    // An unread bookmark is superseded rather than piled up behind a consumer that is not reading.
-    const last = this.queue.length - 1
-    if (last >= 0 && this.queue[last].type === 'BOOKMARK') this.queue[last] = event
-    else this.push(event)
-  }
-
-  private push(event: WatchEvent): void {
-    const resolve = this.waiting.shift()
-    if (resolve !== undefined) {
-      resolve({ value: event, done: false })
-      return
-    }
-    if (this.queue.length - this.unreadInitial >= bufferLimit) {
-      this.closeInput()
-      return
-    }
-    this.queue.push(event)
+  protected override bookmarkEvent(): WatchEvent {
+    return { type: 'BOOKMARK', object: { metadata: { resourceVersion: String(this.revision) } } as KubeObject }
   }
 }

@@ -27,6 +27,7 @@ import {
 } from '../errors.js'
 import { asPrefix, checkPreconditions, parseResourceVersion, prefixEnd, toStorable } from '../backend-common.js'
 import { continueExpiredMessage, decodeContinue, encodeContinue, listExpiredMessage } from '../continue.js'
+import { BufferedWatcher } from '../buffered-watcher.js'
 import type {
   DeleteOptions,
   GuaranteedUpdateOptions,
@@ -449,25 +450,13 @@ function toWatchEvent(event: HistoryEvent, predicate: Predicate | undefined): Wa
 }
 
 /**
- * A running watch. Writers push into its buffer synchronously and never wait for the consumer;
- * a consumer that falls more than `bufferLimit` live events behind gets the events already
- * buffered and then the end of the stream.
+ * A running watch over the in-memory history. Writers deliver into it synchronously and never
+ * wait for the consumer; the buffering and end-of-stream rules are BufferedWatcher's.
  */
-class MemoryWatcher implements Watcher, AsyncIterator<WatchEvent> {
+class MemoryWatcher extends BufferedWatcher {
   readonly prefix: string
   private readonly hooks: WatcherHooks
   private readonly predicate: Predicate | undefined
-  private readonly bufferLimit: number
-  private queue: (WatchEvent | undefined)[]
-  private head = 0
-  /** Initial or replayed events still at the front of the queue: they do not count against the limit. */
-  private unreadInitial: number
-  private readonly waiting: ((result: IteratorResult<WatchEvent>) => void)[] = []
-  /** No more events are accepted; the consumer still drains what was buffered. */
-  private closing = false
-  /** Stopped: the buffer is dropped and every read is done. */
-  private stopped = false
-  private timer: NodeJS.Timeout | undefined
 
   constructor(
     hooks: WatcherHooks,
@@ -477,61 +466,15 @@ class MemoryWatcher implements Watcher, AsyncIterator<WatchEvent> {
     bufferLimit: number,
     bookmarkIntervalMs: number,
   ) {
+    super(initial, bufferLimit, bookmarkIntervalMs)
     this.hooks = hooks
     this.prefix = prefix
     this.predicate = predicate
-    this.queue = initial
-    this.unreadInitial = initial.length
-    this.bufferLimit = bufferLimit
-    if (bookmarkIntervalMs > 0) {
-      this.timer = setInterval(() => this.bookmark(), bookmarkIntervalMs)
-      // A forgotten watch must not keep the process alive.
-      this.timer.unref()
-    }
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
-    return this
-  }
-
-  next(): Promise<IteratorResult<WatchEvent>> {
-    if (!this.stopped && this.head < this.queue.length) {
-      const value = this.queue[this.head] as WatchEvent
-      this.queue[this.head++] = undefined
-      if (this.unreadInitial > 0) this.unreadInitial--
-      if (this.head === this.queue.length) {
-        this.queue = []
-        this.head = 0
-      } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
-        this.queue = this.queue.slice(this.head)
-        this.head = 0
-      }
-      return Promise.resolve({ value, done: false })
-    }
-    if (this.stopped || this.closing) {
-      this.stop()
-      return Promise.resolve({ value: undefined, done: true })
-    }
-    return new Promise((resolve) => this.waiting.push(resolve))
-  }
-
-  return(): Promise<IteratorResult<WatchEvent>> {
-    this.stop()
-    return Promise.resolve({ value: undefined, done: true })
-  }
-
-  stop(): void {
-    if (this.stopped) return
-    this.stopped = true
-    this.endInput()
-    this.queue = []
-    this.head = 0
-    for (const resolve of this.waiting.splice(0)) resolve({ value: undefined, done: true })
   }
 
   /** Called by the storage for every event under this watcher's prefix, in revision order. */
   deliver(event: HistoryEvent): void {
-    if (this.closing) return
+    if (this.inputClosed) return
     let out: WatchEvent | undefined
     try {
       out = toWatchEvent(event, this.predicate)
@@ -544,42 +487,16 @@ class MemoryWatcher implements Watcher, AsyncIterator<WatchEvent> {
     if (out !== undefined) this.push(out)
   }
 
-  private bookmark(): void {
-    if (this.closing) return
-    const event = freezeEvent({
+  protected override bookmarkEvent(): WatchEvent {
+    return freezeEvent({
       type: 'BOOKMARK',
       object: Object.freeze({ metadata: Object.freeze({ resourceVersion: String(this.hooks.revision()) }) }),
     })
-    // An unread bookmark is superseded rather than piled up behind a consumer that is not reading.
-    const last = this.queue.length - 1
-    if (last >= this.head && this.queue[last]?.type === 'BOOKMARK') this.queue[last] = event
-    else this.push(event)
   }
 
-  private push(event: WatchEvent): void {
-    const resolve = this.waiting.shift()
-    if (resolve !== undefined) {
-      resolve({ value: event, done: false })
-      return
-    }
-    if (this.queue.length - this.head - this.unreadInitial >= this.bufferLimit) {
-      this.closeInput()
-      return
-    }
-    this.queue.push(event)
-  }
-
-  /** Ends the stream after what is already buffered (slow consumer, failing predicate). */
-  private closeInput(): void {
-    this.endInput()
-    if (this.head === this.queue.length) this.stop()
-  }
-
-  private endInput(): void {
-    this.closing = true
+  /** Writes stop visiting a watcher that accepts no more events. */
+  protected override inputEnded(): void {
     this.hooks.unregister(this)
-    if (this.timer !== undefined) clearInterval(this.timer)
-    this.timer = undefined
   }
 }
 
