@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import * as errors from '../api/errors.js'
+import { cloneJSON } from '../api/clone.js'
+import { nowTimestamp } from '../api/time.js'
 import type { FieldError } from '../api/field-errors.js'
 import type { GroupResource, KubeObject, KubeList } from '../api/types.js'
 import { groupVersionString } from '../api/types.js'
@@ -224,7 +226,7 @@ export class Store {
   async create(ctx: RequestContext, input: KubeObject, opts: CreateOptions = {}): Promise<WriteResult> {
     const s = this.def.strategy
     // kind and apiVersion first, as kube-apiserver serialises objects.
-    const obj: KubeObject = { apiVersion: this.apiVersion, kind: this.def.kind, ...structuredClone(input) }
+    const obj: KubeObject = { apiVersion: this.apiVersion, kind: this.def.kind, ...cloneJSON(input) }
     obj.apiVersion = this.apiVersion
     obj.kind = this.def.kind
     obj.metadata ??= {}
@@ -290,7 +292,7 @@ export class Store {
       warnings = []
       created = false
       deleteAfter = false
-      const desired: KubeObject = { apiVersion: this.apiVersion, kind: this.def.kind, ...structuredClone(await transform(current ? this.withTypeMeta(current) : undefined)) }
+      const desired: KubeObject = { apiVersion: this.apiVersion, kind: this.def.kind, ...cloneJSON(await transform(current ? this.withTypeMeta(current) : undefined)) }
       desired.metadata ??= {}
       requireMetadataObject(desired)
       desired.apiVersion = this.apiVersion
@@ -405,7 +407,7 @@ export class Store {
           key,
           (obj) => {
             if (obj.metadata.deletionTimestamp) return obj
-            const next = this.withTypeMeta(structuredClone(obj))
+            const next = this.withTypeMeta(cloneJSON(obj))
             next.metadata.deletionTimestamp = nowTimestamp()
             next.metadata.deletionGracePeriodSeconds = 0
             this.def.strategy.onMarkedForDeletion?.(next)
@@ -479,9 +481,7 @@ function requireMetadataObject(obj: KubeObject): void {
 }
 
 /** RFC 3339 in UTC with second precision, as metav1.Time marshals. */
-export function nowTimestamp(): string {
-  return new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z')
-}
+export { nowTimestamp }
 
 function checkPreconditions(gr: GroupResource, name: string, obj: KubeObject, p?: Preconditions): void {
   if (!p) return

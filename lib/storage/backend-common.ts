@@ -4,6 +4,7 @@
  * preconditions (with etcd3's messages) and the private copy of an object to store.
  */
 import type { KubeObject } from '../api/types.js'
+import { cloneJSON } from '../api/clone.js'
 import { StorageError, conflict } from './errors.js'
 import type { Preconditions } from './interface.js'
 
@@ -47,7 +48,7 @@ export function toStorable(key: string, obj: KubeObject): KubeObject {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
     throw new StorageError('InvalidObj', key, 'the object to store must be a JSON object')
   }
-  const copy = JSON.parse(JSON.stringify(obj)) as KubeObject
+  const copy = cloneJSON(obj)
   if (typeof copy.metadata !== 'object' || copy.metadata === null || Array.isArray(copy.metadata)) {
     throw new StorageError('InvalidObj', key, 'the object to store has no metadata')
   }

@@ -6,6 +6,7 @@
  * metadata.managedFields of the object and never lose a client's write over managedFields
  * bookkeeping (UpdateNoErrors).
  */
+import { nowTimestamp } from '../../api/time.js'
 import * as errors from '../../api/errors.js'
 import type { KubeObject } from '../../api/types.js'
 import { groupVersionString } from '../../api/types.js'
@@ -60,9 +61,7 @@ function ignoredFields(def: ResourceDefinition, subresource: string | undefined)
 }
 
 /** RFC 3339 in UTC with second precision, as metav1.Time marshals. */
-function now(): string {
-  return new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z')
-}
+const now = nowTimestamp
 
 function operationContext(scope: FieldManagerScope): OperationContext {
   const ctx: OperationContext = {

@@ -5,6 +5,7 @@
  * writer takes the fields it changed in managedFields.
  */
 import type { Request, Response } from 'express'
+import { cloneJSON } from '../../api/clone.js'
 import { checkBodyAgainstURL, decodeObject } from '../decode.js'
 import { managerOrUserAgent, recordUpdate } from '../fieldmanager/field-manager.js'
 import { negotiateOutput } from '../negotiation.js'
@@ -22,7 +23,7 @@ export async function updateResource(scope: RequestScope, req: Request, res: Res
   const subresource = scope.info.subresource || undefined
   const manager = managerOrUserAgent(scope.query, req.headers['user-agent'])
   const fm = { def: scope.def, subresource, applyTypes: scope.applyTypes }
-  const result = await scope.store.update(scope.ctx, name, () => structuredClone(obj), {
+  const result = await scope.store.update(scope.ctx, name, () => cloneJSON(obj), {
     dryRun,
     subresource,
     // A uid in the body is a precondition on the stored object (rest.DefaultUpdatedObjectInfo).
