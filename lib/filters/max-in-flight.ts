@@ -49,16 +49,11 @@ export function maxInFlight(options: MaxInFlightOptions = {}): RequestHandler {
     if (inFlight[budget] >= limit) return next(tooManyRequests(tooManyRequestsMessage, retryAfterSeconds))
 
     inFlight[budget]++
-    let released = false
-    // 'close' follows 'finish' and also fires when the client goes away first, so together they
-    // release the slot exactly once whichever way the request ends.
-    const release = (): void => {
-      if (released) return
-      released = true
+    // 'close' follows 'finish' and also fires when the client goes away first: it releases the
+    // slot exactly once whichever way the request ends.
+    res.once('close', () => {
       inFlight[budget]--
-    }
-    res.once('finish', release)
-    res.once('close', release)
+    })
     next()
   }
 }

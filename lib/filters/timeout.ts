@@ -50,15 +50,16 @@ export function requestTimeout(options: RequestTimeoutOptions = {}): RequestHand
   const isLongRunning = options.isLongRunning ?? (() => false)
 
   return function requestTimeout(req: Request, res: Response, next: NextFunction): void {
-    const controller = new AbortController()
-    res.locals.signal = controller.signal
-
     const deadline = isLongRunning(req) ? undefined : deadlineOf(req, timeoutMs)
     if (typeof deadline === 'object') return next(deadline)
+    // The AbortController is made only when a handler asks for the signal (requestSignal): most
+    // requests end without anyone listening, and building one per request is measurable.
+    const state: SignalState = {}
+    res.locals[signalKey] = state
 
     const timer = deadline === undefined ? undefined : setTimeout(function onRequestTimeout() {
       const err = timeoutError()
-      controller.abort(err)
+      abort(state, err)
       if (res.writableEnded) return
       if (res.headersSent) {
         res.destroy()
@@ -74,15 +75,29 @@ export function requestTimeout(options: RequestTimeoutOptions = {}): RequestHand
       })
     }, deadline)
 
-    res.once('close', () => {
+    // 'close' comes after 'finish' too, and also when the client goes away first.
+    res.once('close', function onResponseClose() {
       clearTimeout(timer)
-      if (!res.writableFinished) controller.abort(clientGone())
+      if (!res.writableFinished) abort(state, clientGone())
     })
     next()
   }
 }
 
-/** The deadline in ms: the server's, or the client's `?timeout=` when that is shorter. */
+const signalKey = 'requestTimeoutSignal'
+
+/** Why the request was aborted, and the controller once a handler asked for the signal. */
+interface SignalState {
+  reason?: unknown
+  controller?: AbortController
+}
+
+function abort(state: SignalState, reason: unknown): void {
+  if (state.reason !== undefined) return
+  state.reason = reason
+  state.controller?.abort(reason)
+}
+
 function deadlineOf(req: Request, timeoutMs: number): number | StatusError {
   const requested = queryParam(req.url, 'timeout')
   if (!requested) return timeoutMs
@@ -98,7 +113,13 @@ function deadlineOf(req: Request, timeoutMs: number): number | StatusError {
 
 /** The AbortSignal the timeout filter attached to this request, if it ran. */
 export function requestSignal(res: Response): AbortSignal | undefined {
-  return res.locals.signal as AbortSignal | undefined
+  const state = res.locals[signalKey] as SignalState | undefined
+  if (state === undefined) return undefined
+  if (state.controller === undefined) {
+    state.controller = new AbortController()
+    if (state.reason !== undefined) state.controller.abort(state.reason)
+  }
+  return state.controller.signal
 }
 
 const units: Record<string, number> = {

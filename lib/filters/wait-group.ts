@@ -121,19 +121,15 @@ export class InFlightTracker {
     else this.#count++
     res.locals.shutdownSignal = this.#shutdown.signal
 
-    let done = false
-    const release = (): void => {
-      if (done) return
-      done = true
+    // 'close' comes right after 'finish', and also when the client disconnects, so an abandoned
+    // request is not waited for. One listener: it fires once per response.
+    res.once('close', () => {
       if (longRunning) {
         if (--this.#longRunningCount === 0) releaseAll(this.#longRunningDrained)
       } else if (--this.#count === 0) {
         releaseAll(this.#drained)
       }
-    }
-    // 'close' also fires when the client disconnects, so an abandoned request is not waited for.
-    res.once('finish', release)
-    res.once('close', release)
+    })
     next()
   }
 }
