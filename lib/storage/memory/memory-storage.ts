@@ -77,6 +77,14 @@ export class MemoryStorage implements Storage {
   private historyHead = 0
   /** Watchers grouped by their prefix, so a write only visits the prefixes its key lies under. */
   private readonly watchers = new Map<string, Set<MemoryWatcher>>()
+  /**
+   * Changes a durable backend has logged but not yet made durable (see persist), by key: the
+   * promise of the group commit holding each. They are not applied, so no reader or watcher sees
+   * them; a write to the same key waits for it.
+   */
+  private readonly pendingKeys = new Map<string, Promise<void>>()
+  /** How many changes are pending: they hold the revisions after `revision`. */
+  private pendingCount = 0
 
   constructor(opts: MemoryStorageOptions = {}) {
     this.historySize = nonNegativeInteger(opts.historySize, defaultHistorySize, 'historySize')
@@ -85,6 +93,7 @@ export class MemoryStorage implements Storage {
   }
 
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
+    if (this.pendingKeys.has(key)) await this.settled(key)
     if (this.objects.has(key)) throw keyExists(key, this.revision)
     return this.put(key, toStorable(key, obj), undefined)
   }
@@ -160,13 +169,14 @@ export class MemoryStorage implements Storage {
 
   async guaranteedUpdate(key: string, tryUpdate: UpdateFunc, opts: GuaranteedUpdateOptions = {}): Promise<KubeObject> {
     for (;;) {
+      if (this.pendingKeys.has(key)) await this.settled(key)
       const current = this.objects.get(key)
       if (current === undefined && !opts.ignoreNotFound) throw keyNotFound(key, this.revision)
       checkPreconditions(key, opts.preconditions, current)
       // With ignoreNotFound and no object, the callback receives undefined (see UpdateFunc's doc).
       const updated = await tryUpdate(current as KubeObject)
       // Objects are replaced, never mutated, so identity tells whether someone wrote meanwhile.
-      if (this.objects.get(key) !== current) continue
+      if (this.objects.get(key) !== current || this.pendingKeys.has(key)) continue
       if (current !== undefined && updated === current) return current
       const next = toStorable(key, updated)
       if (current !== undefined) {
@@ -179,13 +189,14 @@ export class MemoryStorage implements Storage {
 
   async delete(key: string, opts: DeleteOptions = {}): Promise<KubeObject> {
     for (;;) {
+      if (this.pendingKeys.has(key)) await this.settled(key)
       const current = this.objects.get(key)
       if (current === undefined) throw keyNotFound(key, this.revision)
       checkPreconditions(key, opts.preconditions, current)
       if (opts.validateDeletion !== undefined) {
         await opts.validateDeletion(current)
         // The validation saw a state that is gone: validate the new one, as etcd3 does.
-        if (this.objects.get(key) !== current) continue
+        if (this.objects.get(key) !== current || this.pendingKeys.has(key)) continue
       }
       return this.remove(key, current)
     }
@@ -270,9 +281,47 @@ export class MemoryStorage implements Storage {
    * Called with every change before it touches the in-memory state, which is left unchanged when
    * this throws: a durable backend (SQLite) writes its log here, so nothing is visible to readers
    * or watchers before it is on disk. The memory backend keeps nothing.
+   *
+   * A backend that commits changes in groups (one fsync for all the writes of an event-loop turn)
+   * returns the promise of the group's commit instead: the change is applied — the state changes,
+   * watchers see it, the write returns — only once that resolves, and the write fails with its
+   * rejection, leaving the state as it was. Commits must settle in the order they were begun.
    */
-  protected persist(change: StorageChange): void {
+  protected persist(change: StorageChange): void | Promise<void> {
     void change
+  }
+
+  /** Waits until no change of key is pending (see persist), so a write never builds on one. */
+  private async settled(key: string): Promise<void> {
+    for (let pending = this.pendingKeys.get(key); pending !== undefined; pending = this.pendingKeys.get(key)) {
+      await pending.catch(() => undefined)
+    }
+  }
+
+  /** Applies change now, or once the backend's group commit holding it resolves. */
+  private commit(change: StorageChange & { prev: KubeObject | undefined }, apply: () => void): KubeObject | Promise<KubeObject> {
+    const durable = this.persist(change)
+    if (durable === undefined) {
+      apply()
+      return change.object
+    }
+    this.pendingKeys.set(change.key, durable)
+    this.pendingCount++
+    const done = (): void => {
+      this.pendingCount--
+      if (this.pendingKeys.get(change.key) === durable) this.pendingKeys.delete(change.key)
+    }
+    return durable.then(
+      () => {
+        done()
+        apply()
+        return change.object
+      },
+      (err: unknown) => {
+        done()
+        throw err
+      },
+    )
   }
 
   /**
@@ -309,28 +358,28 @@ export class MemoryStorage implements Storage {
     return this.compactedRevision
   }
 
-  private put(key: string, obj: KubeObject, prev: KubeObject | undefined): KubeObject {
-    const revision = this.revision + 1
+  private put(key: string, obj: KubeObject, prev: KubeObject | undefined): KubeObject | Promise<KubeObject> {
+    const revision = this.revision + this.pendingCount + 1
     obj.metadata.resourceVersion = String(revision)
     const stored = deepFreeze(obj)
     const type = prev === undefined ? 'ADDED' : 'MODIFIED'
-    this.persist({ type, key, revision, object: stored, prev })
-    this.revision = revision
-    this.objects.set(key, stored)
-    if (prev === undefined) this.index.add(key)
-    this.record({ type, key, revision, object: stored, prev })
-    return stored
+    return this.commit({ type, key, revision, object: stored, prev }, () => {
+      this.revision = revision
+      this.objects.set(key, stored)
+      if (prev === undefined) this.index.add(key)
+      this.record({ type, key, revision, object: stored, prev })
+    })
   }
 
-  private remove(key: string, prev: KubeObject): KubeObject {
-    const revision = this.revision + 1
+  private remove(key: string, prev: KubeObject): KubeObject | Promise<KubeObject> {
+    const revision = this.revision + this.pendingCount + 1
     const last = withResourceVersion(prev, revision)
-    this.persist({ type: 'DELETED', key, revision, object: last, prev })
-    this.revision = revision
-    this.objects.delete(key)
-    this.index.delete(key)
-    this.record({ type: 'DELETED', key, revision, object: last, prev })
-    return last
+    return this.commit({ type: 'DELETED', key, revision, object: last, prev }, () => {
+      this.revision = revision
+      this.objects.delete(key)
+      this.index.delete(key)
+      this.record({ type: 'DELETED', key, revision, object: last, prev })
+    })
   }
 
   private record(event: HistoryEvent): void {

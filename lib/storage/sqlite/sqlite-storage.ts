@@ -4,9 +4,11 @@
  * revision-numbered log in one SQLite file, in the way kine keeps etcd's data model in SQL.
  *
  * Every write is one row (id = revision = resourceVersion, key, the object as JSON, the key's
- * create revision, the revision it replaces, a deleted marker), committed synchronously (WAL,
- * synchronous=FULL by default) before the in-memory state changes, so anything a client has seen
- * acknowledged survives kill -9 and power loss. Reads, lists and watches are served from memory
+ * create revision, the revision it replaces, a deleted marker), committed (WAL, synchronous=FULL
+ * by default) before the in-memory state changes, so anything a client has seen acknowledged
+ * survives kill -9 and power loss. Commits are grouped: the rows of every write of one event-loop
+ * turn go into one transaction, committed (one fsync) when the turn's I/O callbacks are done; the
+ * writes are applied, seen by readers and watchers, and answered only after that commit. Reads, lists and watches are served from memory
  * without polling; at start-up the live rows are loaded and the newest `historySize` revisions of
  * the log become the watch history again, so clients resume watches across a restart.
  *
@@ -70,6 +72,15 @@ const vacuumMinFreePages = 4096
 /** Bytes the WAL file is truncated to after a checkpoint. */
 const walSizeLimit = 16 * 1024 * 1024
 
+/** The writes of one event-loop turn, in one transaction until commitGroup. */
+interface CommitGroup {
+  committed: Promise<void>
+  resolve(): void
+  reject(err: unknown): void
+  /** The create revision each written key has once the group is committed (undefined: deleted). */
+  createRevisions: [string, number | undefined][]
+}
+
 interface LogRow {
   id: number
   key: string
@@ -97,6 +108,8 @@ export class SqliteStorage extends MemoryStorage {
   private closed = false
   private readonly stats: CompactionStats = { compactedRevision: 0, batches: 0, rowsDeleted: 0, longestBatchMs: 0, longestCheckpointMs: 0 }
   private idle: Promise<void> = Promise.resolve()
+  /** The group commit being gathered in an open transaction (see persist). */
+  private group: CommitGroup | undefined
 
   constructor(opts: SqliteStorageOptions) {
     const historySize = opts.historySize ?? defaultHistorySize
@@ -157,6 +170,7 @@ export class SqliteStorage extends MemoryStorage {
   override async close(): Promise<void> {
     await super.close()
     if (this.closed) return
+    this.commitGroup()
     this.closed = true
     await this.idle
     if (this.db.open) {
@@ -168,10 +182,18 @@ export class SqliteStorage extends MemoryStorage {
     }
   }
 
-  protected override persist(change: StorageChange): void {
+  /**
+   * Inserts the change's row into the transaction of the current group, begun by the first change
+   * of an event-loop turn and committed by commitGroup in the turn's check phase (setImmediate),
+   * after the poll phase has run every I/O callback that was ready: the writes of all the requests
+   * that arrived together share one fsync. The storage applies and acknowledges them when the
+   * returned promise resolves, and never lets a second change of one key into a group.
+   */
+  protected override persist(change: StorageChange): Promise<void> {
     if (this.closed) throw new StorageError('Unreachable', change.key, `sqlite storage ${this.path} is closed`)
     const prevRevision = change.prev === undefined ? 0 : Number(change.prev.metadata.resourceVersion)
     const createRevision = change.type === 'ADDED' ? change.revision : (this.createRevisions.get(change.key) ?? change.revision)
+    const group = this.group ?? this.beginGroup()
     try {
       this.insertRow.run(
         change.revision,
@@ -182,12 +204,54 @@ export class SqliteStorage extends MemoryStorage {
         change.type === 'DELETED' ? 1 : 0,
       )
     } catch (err) {
+      // A failed statement leaves the transaction and the group's other rows as they were.
       throw new StorageError('Unreachable', change.key, `sqlite storage ${this.path}: ${(err as Error).message}`)
     }
-    if (change.type === 'DELETED') this.createRevisions.delete(change.key)
-    else this.createRevisions.set(change.key, createRevision)
+    group.createRevisions.push([change.key, change.type === 'DELETED' ? undefined : createRevision])
     // Schedules a background compaction once a batch's worth of revisions has left the window.
     if (this.autoCompact && this.historyStart() - this.compactCursor >= this.compactBatchSize) this.startCompaction()
+    return group.committed
+  }
+
+  private beginGroup(): CommitGroup {
+    let resolve!: () => void
+    let reject!: (err: unknown) => void
+    const committed = new Promise<void>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    try {
+      this.db.exec('BEGIN')
+    } catch (err) {
+      throw new StorageError('Unreachable', '', `sqlite storage ${this.path}: ${(err as Error).message}`)
+    }
+    const group: CommitGroup = { committed, resolve, reject, createRevisions: [] }
+    this.group = group
+    setImmediate(() => this.commitGroup())
+    return group
+  }
+
+  /** Commits the open group (one fsync) and settles its writes; a failed commit fails them all. */
+  private commitGroup(): void {
+    const group = this.group
+    if (group === undefined) return
+    this.group = undefined
+    try {
+      this.db.exec('COMMIT')
+    } catch (err) {
+      try {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK')
+      } catch {
+        // The connection is unusable: every later write fails at BEGIN with its own message.
+      }
+      group.reject(new StorageError('Unreachable', '', `sqlite storage ${this.path}: ${(err as Error).message}`))
+      return
+    }
+    for (const [key, revision] of group.createRevisions) {
+      if (revision === undefined) this.createRevisions.delete(key)
+      else this.createRevisions.set(key, revision)
+    }
+    group.resolve()
   }
 
   /** Rebuilds the in-memory state from the log: live rows, and the window of newest revisions as history. */
