@@ -248,6 +248,15 @@ export class AggregatorServer extends GenericServer implements LocalGroupVersion
 
 const resolveCacheMs = 1000
 
+/** Views are replaced, never changed, when their APIService changes: the key is built once per view. */
+const proxyKeys = new WeakMap<APIServiceView, string>()
+
+/** What a proxy and a resolved endpoint depend on: the Service and the TLS settings. */
 function proxyKey(view: APIServiceView): string {
-  return JSON.stringify([view.service, view.caBundle?.toString('base64') ?? '', view.insecureSkipTLSVerify])
+  let key = proxyKeys.get(view)
+  if (key === undefined) {
+    key = JSON.stringify([view.service, view.caBundle?.toString('base64') ?? '', view.insecureSkipTLSVerify])
+    proxyKeys.set(view, key)
+  }
+  return key
 }

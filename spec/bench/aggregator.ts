@@ -48,6 +48,8 @@ export interface AggregatorBenchResult {
   backendConnections: number
   ratio: number
   target: number
+  /** The same ratio for a proxy with nothing around it, on node:http and in Express 5. */
+  floors: { node: number; express: number }
 }
 
 interface Load {
@@ -143,6 +145,16 @@ export async function benchAggregator(): Promise<AggregatorBenchResult> {
     const backendConnections = (await stats()).tlsConnections - connectionsBefore
     // What the chain costs without the proxy: a GET of a small local object, for reference.
     const local = await load(`${running.url}/api/v1/namespaces/default/serviceaccounts/default`, duration, connections, warmup, probes)
+    // The floors: a proxy with nothing around it, on node:http and in an Express 5 app.
+    const floors: Record<string, Load> = {}
+    for (const mode of ['node', 'express'] as const) {
+      const floor = await startBareProxy(port, mode)
+      try {
+        floors[mode] = await load(`${floor.url}${path}`, duration, connections, warmup, { example: procCPU(child.pid!), proxy: floor.cpu })
+      } finally {
+        await floor.stop()
+      }
+    }
     const ratio = proxied.rps / direct.rps
     const fmt = (label: string, m: Load) =>
       `${label.padEnd(34)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  CPU/req: chain ${(m.cpu['chain']! / 1000).toFixed(3)} ms, example ${(m.cpu['example']! / 1000).toFixed(3)} ms`
@@ -150,12 +162,34 @@ export async function benchAggregator(): Promise<AggregatorBenchResult> {
     console.log(fmt('direct (HTTPS, example server)', direct))
     console.log(fmt('through the aggregator', proxied))
     console.log(fmt('reference: local GET in the chain', local))
+    for (const [mode, label] of [['node', 'floor: httpxy alone on node:http'], ['express', 'floor: httpxy alone in Express 5']] as const) {
+      const m = floors[mode]!
+      console.log(`${label.padEnd(34)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  CPU/req: proxy ${(m.cpu['proxy']! / 1000).toFixed(3)} ms, example ${(m.cpu['example']! / 1000).toFixed(3)} ms  (ratio ${(m.rps / direct.rps).toFixed(2)})`)
+    }
     console.log(`TLS connections opened to the example server during the proxied run: ${backendConnections}`)
     console.log(`ratio ${ratio.toFixed(2)} (target >= ${targetRatio}) ${ratio >= targetRatio ? 'ok' : 'BELOW TARGET'}`)
-    return { direct, proxied, backendConnections, ratio, target: targetRatio }
+    return { direct, proxied, backendConnections, ratio, target: targetRatio, floors: { node: floors['node']!.rps / direct.rps, express: floors['express']!.rps / direct.rps } }
   } finally {
     stopChain()
     child.kill('SIGTERM')
+  }
+}
+
+/** spec/bench/bare-proxy.ts in a child process, proxying to the example server on port. */
+async function startBareProxy(port: number, mode: 'node' | 'express'): Promise<{ url: string; cpu: CPUProbe; stop(): Promise<void> }> {
+  const proxy = fork(fileURLToPath(new URL('./bare-proxy.ts', import.meta.url)), [String(port), mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const exited = new Promise<void>((resolve) => proxy.once('exit', () => resolve()))
+  const url = await new Promise<string>((resolve, reject) => {
+    proxy.once('message', (m) => resolve((m as { url: string }).url))
+    proxy.once('exit', (code) => reject(new Error(`the bare proxy exited (${code}) before listening`)))
+  })
+  return {
+    url,
+    cpu: procCPU(proxy.pid!),
+    stop: async () => {
+      proxy.kill('SIGTERM')
+      await exited
+    },
   }
 }
 
