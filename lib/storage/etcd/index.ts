@@ -36,9 +36,9 @@ type WatchBackoff = NonNullable<FaultHandling['watchBackoff']>
  * A cockatiel policy that runs the call once. Only execute() is used by the etcd3 client; the type
  * is cockatiel's, which is not our dependency, hence the cast.
  */
+const neverAborted = new AbortController().signal
 const noRetry = {
-  execute: <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> =>
-    Promise.resolve().then(() => fn({ signal: new AbortController().signal })),
+  execute: <T>(fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T): Promise<T> => Promise.resolve().then(() => fn({ signal: neverAborted })),
 } as unknown as FaultHandling['global']
 
 /** Exponential backoff from `ms` doubling up to 2 s, in the shape of cockatiel's IBackoff. */
