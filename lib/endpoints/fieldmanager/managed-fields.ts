@@ -38,11 +38,23 @@ export interface ManagedFieldsEntryJSON {
 }
 
 export function managerIdentifier(manager: string, operation: Operation, apiVersion: string, subresource?: string): string {
-  const id: Record<string, string> = { manager, operation }
-  if (operation === 'Update') id['apiVersion'] = apiVersion
-  if (subresource) id['subresource'] = subresource
-  return JSON.stringify(id)
+  // Every write asks for its manager's identifier; the few distinct ones are built once.
+  const cacheKey = `${manager}\u0000${operation}\u0000${apiVersion}\u0000${subresource ?? ''}`
+  let cached = identifiers.get(cacheKey)
+  if (cached === undefined) {
+    const id: Record<string, string> = { manager, operation }
+    if (operation === 'Update') id['apiVersion'] = apiVersion
+    if (subresource) id['subresource'] = subresource
+    cached = JSON.stringify(id)
+    // Bounded: managers come from clients (fieldManager, User-Agent).
+    if (identifiers.size >= maxCachedIdentifiers) identifiers.clear()
+    identifiers.set(cacheKey, cached)
+  }
+  return cached
 }
+
+const identifiers = new Map<string, string>()
+const maxCachedIdentifiers = 1000
 
 /** Thrown when managedFields cannot be decoded; callers fall back to the live object's. */
 export class ManagedFieldsDecodeError extends Error {}

@@ -704,11 +704,15 @@ function freezeEvent(event: WatchEvent): WatchEvent {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child)
-    Object.freeze(value)
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
+  // Indexed and keyed loops rather than Object.values: every write freezes its object, and the
+  // array that builds is garbage at once.
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) deepFreeze(value[i])
+  } else {
+    for (const key in value) if (Object.hasOwn(value, key)) deepFreeze((value as Record<string, unknown>)[key])
   }
-  return value
+  return Object.freeze(value)
 }
 
 
