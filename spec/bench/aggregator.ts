@@ -34,8 +34,8 @@ import tls from 'node:tls'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
 import type * as chainModule from '../../routers/chain.js'
-import { positive, procCPU } from './common.js'
-import type { CPUProbe } from './common.js'
+import { forkBenchServer, positive, procCPU } from './common.js'
+import type { CPUProbe, ServerProcess } from './common.js'
 
 const targetRatio = 0.7
 type ChainModule = typeof chainModule
@@ -176,21 +176,8 @@ export async function benchAggregator(): Promise<AggregatorBenchResult> {
 }
 
 /** spec/bench/bare-proxy.ts in a child process, proxying to the example server on port. */
-async function startBareProxy(port: number, mode: 'node' | 'express'): Promise<{ url: string; cpu: CPUProbe; stop(): Promise<void> }> {
-  const proxy = fork(fileURLToPath(new URL('./bare-proxy.ts', import.meta.url)), [String(port), mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const exited = new Promise<void>((resolve) => proxy.once('exit', () => resolve()))
-  const url = await new Promise<string>((resolve, reject) => {
-    proxy.once('message', (m) => resolve((m as { url: string }).url))
-    proxy.once('exit', (code) => reject(new Error(`the bare proxy exited (${code}) before listening`)))
-  })
-  return {
-    url,
-    cpu: procCPU(proxy.pid!),
-    stop: async () => {
-      proxy.kill('SIGTERM')
-      await exited
-    },
-  }
+function startBareProxy(port: number, mode: 'node' | 'express'): Promise<ServerProcess> {
+  return forkBenchServer('bare-proxy.ts', [String(port), mode])
 }
 
 /** The child process of the bench: the whole chain, listening on a free loopback port. */

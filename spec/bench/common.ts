@@ -3,7 +3,8 @@
  * What every benchmark part needs: numeric knobs from the environment, waiting for /readyz, a
  * process's CPU time, and the compiled CLI server in a process of its own.
  */
-import { spawn } from 'node:child_process'
+import { fork, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -82,6 +83,25 @@ export async function startCLIServer(storageURL: string): Promise<ServerProcess>
     child.once('exit', (code) => reject(new Error(`kube-express serve exited (${code}) before listening:\n${out}`)))
   })
   await waitReady(url)
+  return serverProcess(child, url, exited)
+}
+
+/**
+ * A benchmark's own server script (spec/bench/<file>) in a child process through tsx, with args;
+ * the script sends { url } over IPC once it listens and exits on SIGTERM.
+ */
+export async function forkBenchServer(file: string, args: string[] = []): Promise<ServerProcess> {
+  const child = fork(fileURLToPath(new URL(`./${file}`, import.meta.url)), args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { url: string }).url))
+    child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before listening`)))
+  })
+  return serverProcess(child, url, exited)
+}
+
+/** A started child as a ServerProcess: its URL, its CPU time, and SIGTERM then wait to stop it. */
+function serverProcess(child: ChildProcess, url: string, exited: Promise<void>): ServerProcess {
   return {
     url,
     cpu: procCPU(child.pid!),

@@ -13,19 +13,17 @@
  *   incremental_vacuum), and the longest single compaction batch.
  * Knobs: BENCH_STORAGE_DURATION (seconds per target, default 5). BENCH_STORAGE=0 skips this part.
  */
-import { fork } from 'node:child_process'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import type { KubeObject } from '../../lib/api/types.js'
 import type { Storage, StorageFactory } from '../../lib/storage/interface.js'
 import { memoryStorageFactory } from '../../lib/storage/memory/memory-storage.js'
 import { SqliteStorage, sqliteStorageFactory } from '../../lib/storage/sqlite/index.js'
 import { createServerChain } from '../../routers/chain.js'
-import { positive, procCPU, startCLIServer, waitReady } from './common.js'
+import { forkBenchServer, positive, startCLIServer, waitReady } from './common.js'
 import type { ServerProcess } from './common.js'
 
 const host = '127.0.0.1'
@@ -126,21 +124,8 @@ export const bareBaseline = 'bare-express'
  * uid, resourceVersion and creationTimestamp, keeping a copy in a Map and answering 201 with the
  * JSON. The ceiling for any Express app on this machine with this load generator.
  */
-async function startBareServer(): Promise<ServerProcess> {
-  const child = fork(fileURLToPath(new URL('./bare-server.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { url: string }).url))
-    child.once('exit', (code) => reject(new Error(`the bare server exited (${code}) before listening`)))
-  })
-  return {
-    url,
-    cpu: procCPU(child.pid!),
-    stop: async () => {
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
+function startBareServer(): Promise<ServerProcess> {
+  return forkBenchServer('bare-server.ts')
 }
 
 function fileSize(path: string): number {
