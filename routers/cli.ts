@@ -9,6 +9,7 @@ import { resolve } from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import pino from 'pino'
 import type { Logger } from 'pino'
+import { parseGoDuration } from '../lib/filters/timeout.js'
 import { kubeconfigYAML } from '../lib/server/kubeconfig.js'
 import type { StorageFactory } from '../lib/storage/interface.js'
 import { storageFactoryFromURL, storageURLForms } from '../lib/storage/from-url.js'
@@ -33,6 +34,18 @@ function port(value: string): number {
   return n
 }
 
+/** A Go duration ("5m", "30s", "0"), as kube-apiserver's duration flags take, in ms. */
+function duration(value: string): number {
+  let ms: number
+  try {
+    ms = parseGoDuration(value)
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message)
+  }
+  if (ms < 0) throw new InvalidArgumentError('must not be negative')
+  return ms
+}
+
 function nonNegative(value: string): number {
   const n = Number(value)
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number')
@@ -55,6 +68,8 @@ interface ServeOptions {
   etcdCafile?: string
   etcdCert?: string
   etcdKey?: string
+  /** In ms. */
+  etcdCompactionInterval: number
   logLevel: string
   logFormat: string
   shutdownDelay: number
@@ -64,7 +79,13 @@ async function serve(opts: ServeOptions): Promise<void> {
   const logger = makeLogger(opts.logLevel, opts.logFormat)
   let storage: StorageFactory
   try {
-    storage = storageFactoryFromURL(opts.storage, { sqliteSynchronous: opts.sqliteSynchronous, etcdCAFile: opts.etcdCafile, etcdCertFile: opts.etcdCert, etcdKeyFile: opts.etcdKey })
+    storage = storageFactoryFromURL(opts.storage, {
+      sqliteSynchronous: opts.sqliteSynchronous,
+      etcdCAFile: opts.etcdCafile,
+      etcdCertFile: opts.etcdCert,
+      etcdKeyFile: opts.etcdKey,
+      etcdCompactionIntervalMs: opts.etcdCompactionInterval,
+    })
   } catch (err) {
     logger.error({ storage: opts.storage }, (err as Error).message)
     process.exitCode = 2
@@ -130,6 +151,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--etcd-cafile <path>', 'etcd: CA bundle for TLS'))
     .addOption(new Option('--etcd-cert <path>', 'etcd: client certificate for TLS'))
     .addOption(new Option('--etcd-key <path>', 'etcd: client key for TLS'))
+    .addOption(new Option('--etcd-compaction-interval <duration>', 'etcd: how often to compact old revisions (Go duration, 0 never)').default(5 * 60 * 1000, '5m0s').argParser(duration))
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
     .addOption(new Option('--log-format <format>', 'json, text, or auto (text on a terminal)').choices(['auto', 'json', 'text']).default('auto'))
     .addOption(new Option('--shutdown-delay <seconds>', 'keep serving this long after SIGTERM while /readyz fails').default(0).argParser(nonNegative))

@@ -16,6 +16,8 @@ export interface StorageURLOptions {
   etcdCAFile?: string
   etcdCertFile?: string
   etcdKeyFile?: string
+  /** etcd: --etcd-compaction-interval in ms (0: never). */
+  etcdCompactionIntervalMs?: number
 }
 
 export const storageURLForms = 'memory, sqlite:<path> (e.g. sqlite:./kube-express-data/state.db), etcd://<host>:<port>[,<host>:<port>...] (etcds:// for TLS)'
@@ -44,7 +46,13 @@ export function storageFactoryFromURL(url: string, opts: StorageURLOptions = {})
     }
     if (scheme === 'https' && opts.etcdCAFile === undefined) throw new Error(`invalid --storage ${JSON.stringify(url)}: etcds:// needs --etcd-cafile`)
     const read = (file: string | undefined): string | undefined => (file === undefined ? undefined : readFileSync(file, 'utf8'))
-    return etcdStorageFactory({ endpoints, ca: read(opts.etcdCAFile), cert: read(opts.etcdCertFile), key: read(opts.etcdKeyFile) })
+    return etcdStorageFactory({
+      endpoints,
+      ca: read(opts.etcdCAFile),
+      cert: read(opts.etcdCertFile),
+      key: read(opts.etcdKeyFile),
+      compactionIntervalMs: opts.etcdCompactionIntervalMs,
+    })
   }
   throw new Error(`invalid --storage ${JSON.stringify(url)}; accepted: ${storageURLForms}`)
 }

@@ -221,6 +221,14 @@ describe('e2e: the CLI (dist/routers/cli.js)', () => {
     }
   })
 
+  it('--etcd-compaction-interval takes a Go duration (default 5m0s) and refuses anything else with a clear message', async () => {
+    const help = await runCli(['serve', '--help'])
+    expect(help.stdout).to.match(/--etcd-compaction-interval <duration>.*\(default: 5m0s\)/)
+    const r = await runCli(['serve', '--etcd-compaction-interval', '5x', '--port', '0', '--kubeconfig', '', '--storage', 'memory'])
+    expect(r.code).to.not.equal(0)
+    expect(r.stderr).to.include(`option '--etcd-compaction-interval <duration>' argument '5x' is invalid. time: unknown unit "x" in duration "5x"`)
+  })
+
   it('kubeconfig --server prints a kubeconfig for that server', async () => {
     const r = await runCli(['kubeconfig', '--server', 'http://127.0.0.1:1234'])
     expect(r.code, r.stderr).to.equal(0)

@@ -7,6 +7,7 @@
 import { Etcd3 } from 'etcd3'
 import type { IOptions } from 'etcd3'
 import type { StorageFactory } from '../interface.js'
+import { startCompactor } from './compactor.js'
 import { EtcdStorage } from './etcd-storage.js'
 
 export { EtcdStorage } from './etcd-storage.js'
@@ -25,9 +26,15 @@ export interface EtcdStorageOptions {
   keyPrefix?: string
   /** Deadline of each etcd request in ms (default 5000); past it the request fails Timeout (503). */
   requestTimeoutMs?: number
+  /**
+   * How often etcd is compacted to the revision of the previous round, like kube-apiserver's
+   * --etcd-compaction-interval (default 5 minutes); 0 leaves compaction to someone else.
+   */
+  compactionIntervalMs?: number
 }
 
 const defaultRequestTimeoutMs = 5000
+const defaultCompactionIntervalMs = 5 * 60 * 1000
 
 type FaultHandling = NonNullable<IOptions['faultHandling']>
 type WatchBackoff = NonNullable<FaultHandling['watchBackoff']>
@@ -80,7 +87,15 @@ export function etcdStorageFactory(opts: EtcdStorageOptions): StorageFactory {
           watchBackoff: watchBackoff(100) as unknown as WatchBackoff,
         },
       })
-      shared = new EtcdStorage(client, { keyPrefix: opts.keyPrefix ?? '', requestTimeoutMs }, () => client.close())
+      // Without a compactor etcd keeps every revision of every key until its quota is full.
+      const stopCompactor = startCompactor(client, {
+        intervalMs: opts.compactionIntervalMs ?? defaultCompactionIntervalMs,
+        onError: (err) => process.emitWarning(`etcd compaction failed: ${(err as Error).message}`),
+      })
+      shared = new EtcdStorage(client, { keyPrefix: opts.keyPrefix ?? '', requestTimeoutMs }, () => {
+        stopCompactor()
+        client.close()
+      })
     }
     return shared
   }

@@ -10,7 +10,9 @@ import type { KubeObject } from '../../../lib/api/types.js'
 import { isStorageError } from '../../../lib/storage/errors.js'
 import type { StorageError, StorageErrorCode } from '../../../lib/storage/errors.js'
 import type { Storage, WatchEvent } from '../../../lib/storage/interface.js'
+import { Etcd3 } from 'etcd3'
 import { etcdStorageFactory } from '../../../lib/storage/etcd/index.js'
+import { compactRevKey, compactRound } from '../../../lib/storage/etcd/compactor.js'
 import type { EtcdStorage } from '../../../lib/storage/etcd/index.js'
 import { runStorageConformance } from '../../../lib/storage/testing/conformance.js'
 import { interpretStorageError } from '../../../lib/registry/storage-errors.js'
@@ -138,6 +140,55 @@ describe('EtcdStorage (real etcd)', function () {
         expect((err as Error | undefined)?.message).to.equal('continue key is not valid: illegal base64 data')
       } finally {
         await s.close()
+      }
+    })
+
+    it('compacts etcd every compaction interval to the revision of the round before, as kube-apiserver', async () => {
+      const s = etcdStorageFactory({ endpoints: endpoints(), compactionIntervalMs: 200 })() as EtcdStorage
+      const client = new Etcd3({ hosts: endpoints() })
+      try {
+        const key = `${base()}/configmaps/ns/a`
+        const first = await s.create(key, configMap('a'))
+        await s.guaranteedUpdate(key, (c) => ({ ...structuredClone(c), data: { v: '2' } }))
+        // Round 1 only records a revision (never compacts at start-up); round 2 compacts to it.
+        const deadline = Date.now() + 10_000
+        let expired = false
+        while (!expired && Date.now() < deadline) {
+          try {
+            const w = await s.watch(key.slice(0, key.lastIndexOf('/') + 1), { resourceVersion: first.metadata.resourceVersion })
+            w.stop()
+            await new Promise((resolve) => setTimeout(resolve, 100))
+          } catch (err) {
+            expect(isStorageError(err, 'Expired'), String(err)).to.equal(true)
+            expired = true
+          }
+        }
+        expect(expired, 'the first revision was compacted').to.equal(true)
+        const kv = (await client.get(compactRevKey).exec()).kvs[0]
+        expect(Number(kv?.version)).to.be.greaterThanOrEqual(2)
+        // The objects themselves are untouched.
+        expect((await s.get(key)).data).to.deep.equal({ v: '2' })
+      } finally {
+        await s.close()
+        client.close()
+      }
+    })
+
+    it('lets one of several servers compact per round: the others learn the new time from the key', async () => {
+      const client = new Etcd3({ hosts: endpoints() })
+      try {
+        const start = (await client.get(compactRevKey).exec()).kvs[0]
+        const time = start === undefined ? 0 : Number(start.version)
+        const a = await compactRound(client, time, 0)
+        expect(a).to.include({ time: time + 1, compacted: 0 })
+        // A second server still at the old time loses the swap and learns the current one.
+        const b = await compactRound(client, time, 0)
+        expect(b.time).to.equal(time + 1)
+        // The winner's next round compacts to the revision it saw in the round before.
+        const c = await compactRound(client, a.time, a.revision)
+        expect(c).to.include({ time: time + 2, compacted: a.revision })
+      } finally {
+        client.close()
       }
     })
 
