@@ -68,7 +68,10 @@ export function startCompactor(client: Etcd3, opts: CompactorOptions): () => voi
         (next) => {
           state = next
         },
-        (err: unknown) => opts.onError?.(err),
+        // A round cut short by stop() (the client closing) is not a failure worth reporting.
+        (err: unknown) => {
+          if (!stopped) opts.onError?.(err)
+        },
       ).finally(() => {
         if (!stopped) schedule()
       })
