@@ -96,7 +96,12 @@ export class GenericServer implements DelegationTarget {
       }
       server.router(req, res, function toDelegate(err?: unknown): void {
         if (err !== undefined && err !== null && err !== 'router') return next(err)
-        void delegate.handler(req, res, next)
+        // Called from the router's setImmediate: nothing above would catch a throw here.
+        try {
+          void delegate.handler(req, res, next)
+        } catch (thrown) {
+          next(thrown)
+        }
       })
     }
   }

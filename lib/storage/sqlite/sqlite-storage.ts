@@ -338,6 +338,8 @@ export class SqliteStorage extends MemoryStorage {
         if (target <= this.compactCursor) break
         const lo = this.compactCursor + 1
         const hi = Math.min(target, this.compactCursor + this.compactBatchSize)
+        // Compaction runs in transactions of its own, never inside a group of writes.
+        this.commitGroup()
         const t0 = performance.now()
         const deleted = batch(lo, hi)
         const ms = performance.now() - t0
@@ -354,6 +356,7 @@ export class SqliteStorage extends MemoryStorage {
       if (free < Math.max(vacuumMinFreePages, pages / 4)) freed = false
       while (freed && !this.closed) {
         if ((this.db.pragma('freelist_count', { simple: true }) as number) === 0) break
+        this.commitGroup()
         const t0 = performance.now()
         this.db.pragma(`incremental_vacuum(${vacuumPagesPerStep})`)
         const ms = performance.now() - t0
@@ -362,6 +365,8 @@ export class SqliteStorage extends MemoryStorage {
       }
       // The file only shrinks when the WAL, which holds the vacuumed pages, is folded into it.
       if (freed && !this.closed) {
+        // A checkpoint cannot run inside a transaction.
+        this.commitGroup()
         const t0 = performance.now()
         this.db.pragma('wal_checkpoint(TRUNCATE)')
         this.stats.longestCheckpointMs = Math.max(this.stats.longestCheckpointMs, performance.now() - t0)
