@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'mocha'
 import { expect } from 'chai'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { isStorageError } from '../../../lib/storage/errors.js'
-import type { StorageError, StorageErrorCode } from '../../../lib/storage/errors.js'
+import { expectStorageError } from '../../support/storage.js'
 import type { Storage, WatchEvent } from '../../../lib/storage/interface.js'
 import { Etcd3 } from 'etcd3'
 import { etcdStorageFactory } from '../../../lib/storage/etcd/index.js'
@@ -350,16 +350,6 @@ function configMap(name: string, data: Record<string, string> = {}): KubeObject 
 
 function names(items: KubeObject[]): string[] {
   return items.map((i) => i.metadata.name as string)
-}
-
-async function expectStorageError(promise: Promise<unknown>, code: StorageErrorCode): Promise<StorageError> {
-  try {
-    await promise
-  } catch (err) {
-    expect(isStorageError(err, code), String(err)).to.equal(true)
-    return err as StorageError
-  }
-  expect.fail(`expected StorageError ${code}`)
 }
 
 async function expectRejects(promise: Promise<unknown>): Promise<void> {

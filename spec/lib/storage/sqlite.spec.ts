@@ -14,7 +14,7 @@ import { expect } from 'chai'
 import Database from 'better-sqlite3'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { isStorageError } from '../../../lib/storage/errors.js'
-import type { StorageError, StorageErrorCode } from '../../../lib/storage/errors.js'
+import { expectStorageError } from '../../support/storage.js'
 import type { Storage, Watcher, WatchEvent } from '../../../lib/storage/interface.js'
 import { SqliteStorage, sqliteStorageFactory } from '../../../lib/storage/sqlite/index.js'
 import { runStorageConformance } from '../../../lib/storage/testing/conformance.js'
@@ -47,16 +47,6 @@ const key = (name: string): string => prefix + name
 
 function configMap(name: string, data: Record<string, string> = {}): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', uid: `uid-${name}` }, data }
-}
-
-async function expectStorageError(promise: Promise<unknown>, code: StorageErrorCode): Promise<StorageError> {
-  try {
-    await promise
-  } catch (err) {
-    expect(isStorageError(err, code), String(err)).to.equal(true)
-    return err as StorageError
-  }
-  expect.fail(`expected StorageError ${code}`)
 }
 
 /** Reads up to n events, giving up after `ms` without a new one. */
