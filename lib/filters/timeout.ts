@@ -98,6 +98,7 @@ function abort(state: SignalState, reason: unknown): void {
   state.controller?.abort(reason)
 }
 
+/** The deadline in ms: the server's, or the client's `?timeout=` when that is shorter. */
 function deadlineOf(req: Request, timeoutMs: number): number | StatusError {
   const requested = queryParam(req.url, 'timeout')
   if (!requested) return timeoutMs

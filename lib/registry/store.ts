@@ -481,7 +481,6 @@ function requireMetadataObject(obj: KubeObject): void {
 }
 
 /** RFC 3339 in UTC with second precision, as metav1.Time marshals. */
-export { nowTimestamp }
 
 function checkPreconditions(gr: GroupResource, name: string, obj: KubeObject, p?: Preconditions): void {
   if (!p) return

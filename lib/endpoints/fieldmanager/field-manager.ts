@@ -60,15 +60,12 @@ function ignoredFields(def: ResourceDefinition, subresource: string | undefined)
   return new FieldSet()
 }
 
-/** RFC 3339 in UTC with second precision, as metav1.Time marshals. */
-const now = nowTimestamp
-
 function operationContext(scope: FieldManagerScope): OperationContext {
   const ctx: OperationContext = {
     type: resourceType(scope.def, scope.applyTypes),
     apiVersion: groupVersionString(scope.def),
     ignored: ignoredFields(scope.def, scope.subresource),
-    now: now(),
+    now: nowTimestamp(),
   }
   if (scope.subresource) ctx.subresource = scope.subresource
   return ctx

@@ -14,6 +14,7 @@ import type { Etcd3 } from 'etcd3'
 
 /** The key kube-apiserver coordinates compactions with (outside /registry, no prefix). */
 export const compactRevKey = 'compact_rev_key'
+const compactRevKeyBytes = Buffer.from(compactRevKey)
 
 export interface CompactionRound {
   /** The compaction time (compact_rev_key's version) this server knows after the round. */
@@ -30,9 +31,9 @@ export interface CompactionRound {
  */
 export async function compactRound(client: Etcd3, time: number, revision: number): Promise<CompactionRound> {
   const res = await client.kv.txn({
-    compare: [{ key: Buffer.from(compactRevKey), target: 'Version', result: 'Equal', version: time }],
-    success: [{ request_put: { key: Buffer.from(compactRevKey), value: Buffer.from(String(revision)) } }],
-    failure: [{ request_range: { key: Buffer.from(compactRevKey) } }],
+    compare: [{ key: compactRevKeyBytes, target: 'Version', result: 'Equal', version: time }],
+    success: [{ request_put: { key: compactRevKeyBytes, value: Buffer.from(String(revision)) } }],
+    failure: [{ request_range: { key: compactRevKeyBytes } }],
   })
   const current = Number(res.header.revision)
   if (!res.succeeded) {

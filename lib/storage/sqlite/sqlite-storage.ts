@@ -8,9 +8,10 @@
  * by default) before the in-memory state changes, so anything a client has seen acknowledged
  * survives kill -9 and power loss. Commits are grouped: the rows of every write of one event-loop
  * turn go into one transaction, committed (one fsync) when the turn's I/O callbacks are done; the
- * writes are applied, seen by readers and watchers, and answered only after that commit. Reads, lists and watches are served from memory
- * without polling; at start-up the live rows are loaded and the newest `historySize` revisions of
- * the log become the watch history again, so clients resume watches across a restart.
+ * writes are applied, seen by readers and watchers, and answered only after that commit. Reads,
+ * lists and watches are served from memory without polling; at start-up the live rows are loaded
+ * and the newest `historySize` revisions of the log become the watch history again, so clients
+ * resume watches across a restart.
  *
  * Compaction, like kine's, removes rows superseded by a newer row of the same key and deletion
  * markers, below the history window, in small transactions that yield to the event loop between

@@ -10,7 +10,7 @@ import type { FieldError } from '../../../lib/api/field-errors.js'
 import type { KubeObject } from '../../../lib/api/types.js'
 import { goQuote, isDNS1123Subdomain, validateImmutableField } from '../../../lib/api/validation.js'
 import type { ResourceDefinition } from '../../../lib/registry/resource.js'
-import { nowTimestamp } from '../../../lib/registry/store.js'
+import { nowTimestamp } from '../../../lib/api/time.js'
 import {
   accessModesString,
   ageColumn,
